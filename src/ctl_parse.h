@@ -9,6 +9,7 @@
 #ifndef RTPROAM_CTL_PARSE_H
 #define RTPROAM_CTL_PARSE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #define CTL_MAX_TOKENS	24
 #define CTL_MAX_CMD	8192	/* bytes */
 #define CTL_MAX_QNAMES	16
+#define CTL_PLAY_FOREVER	UINT_MAX	/* P-1: loop until S */
 
 /*
  * Error codes (the `E<n>` replies). Modern sippy numbering, except that
@@ -88,7 +90,7 @@ struct ctl_mods {
 	unsigned	zptime;		/* Z<ms>, 0 = none */
 	struct pt_set	pts;		/* c<list>; .any when absent */
 	unsigned	npts;
-	uint8_t		pt_list[32];	/* in the order given */
+	uint8_t		pt_list[32];	/* in the order given (first 32; pts has all) */
 	int		handover;	/* H<0|1|2>: latch policy for this call, -1 = default */
 	bool		verbose;	/* Q v, I b/l, D w (weak) */
 	bool		ttl_set;	/* T<n>/t<n> (OpenSIPS), parsed and ignored */
@@ -114,7 +116,7 @@ struct ctl_cmd {
 	struct ctl_str	copy_target;	/* C target */
 	struct ctl_str	play_prompt;	/* P prompt */
 	struct ctl_str	play_codecs;	/* P codecs or "session" */
-	unsigned	play_count;	/* P<n> */
+	unsigned	play_count;	/* P<n>; 1 when absent */
 
 	bool		has_subcmd;	/* an "&&" token followed (OpenSIPS) */
 };
@@ -142,7 +144,8 @@ int	ctl_err_code(int err);
 
 /*
  * Percent-decode a notify tag into dst (size dstlen, NUL-terminated).
- * Returns the decoded length, or -1 on bad encoding or overflow.
+ * Returns the decoded length, or -1 on bad encoding or overflow. A
+ * decoded NUL, CR or LF counts as bad: the tag goes to a line-based socket.
  */
 int	ctl_url_decode(const struct ctl_str *in, char *dst, size_t dstlen);
 

@@ -1,0 +1,542 @@
+/*
+ * ctl_rtpp.c - what each rtpproxy command does (docs/protocol.md).
+ *
+ * Direction rule: a U carries the address of the party named by its
+ * first tag and answers with the port the *other* party must send to;
+ * an L carries the address of the second tag's party and answers with
+ * the port the first tag's party must send to. Either way the address
+ * goes to one leg and the reply names the other.
+ */
+#include "ctl_rtpp.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_parse.h"
+#include "log.h"
+#include "notify.h"
+#include "relay.h"
+
+static size_t
+reply_fmt(char *reply, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static size_t
+reply_fmt(char *reply, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(reply, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		n = snprintf(reply, len, "E%d\n", E_TOO_BIG);
+	return (size_t)n;
+}
+
+/* ---- per-media figures (read across threads: atomics only) ---- */
+
+static uint64_t
+leg_rx(struct leg *l)
+{
+	return counter_get(&l->rtp.rx_pkts) + counter_get(&l->rtcp.rx_pkts);
+}
+
+static uint64_t
+leg_relayed(struct leg *l)
+{
+	return counter_get(&l->rtp.relayed_pkts) + counter_get(&l->rtcp.relayed_pkts);
+}
+
+static uint64_t
+leg_dropped(struct leg *l)
+{
+	return counter_get(&l->rtp.dropped_pkts) + counter_get(&l->rtcp.dropped_pkts);
+}
+
+static uint64_t
+media_last_active(struct media *m)
+{
+	uint64_t t = counter_get(&m->last_signal_ms), r;
+	unsigned i;
+
+	for (i = 0; i < 2; i++)
+		if ((r = counter_get(&m->leg[i].last_rx_ms)) > t)
+			t = r;
+	return t;
+}
+
+static unsigned
+media_ttl_left(struct ctl_ctx *ctx, struct media *m, uint64_t now)
+{
+	uint64_t limit, idle;
+
+	limit = 1000ull * (m->answered ? ctx->cfg->ttl_s : ctx->cfg->setup_ttl_s);
+	idle = now - media_last_active(m);
+	return idle >= limit ? 0 : (unsigned)((limit - idle + 999) / 1000);
+}
+
+/* ---- deleting ---- */
+
+static void
+media_delete(struct ctl_ctx *ctx, struct media *m, const char *reason)
+{
+	uint64_t now = now_ms();
+	unsigned i;
+
+	log_info("call %s media %u ended (%s): %.1f s, packets in %" PRIu64 "/%" PRIu64
+	    ", relayed %" PRIu64 ", dropped %" PRIu64 ", handovers %" PRIu64 "/%" PRIu64,
+	    m->call_id, m->num, reason, (double)(now - m->created_ms) / 1000.0,
+	    leg_rx(&m->leg[0]), leg_rx(&m->leg[1]),
+	    leg_relayed(&m->leg[0]) + leg_relayed(&m->leg[1]),
+	    leg_dropped(&m->leg[0]) + leg_dropped(&m->leg[1]),
+	    counter_get(&m->leg[0].switches), counter_get(&m->leg[1].switches));
+	for (i = 0; i < 2; i++) {
+		ctx->ended_rx += leg_rx(&m->leg[i]);
+		ctx->ended_tx += leg_relayed(&m->leg[i]);
+		ctx->ended_dropped += leg_dropped(&m->leg[i]);
+		ctx->ended_switches += counter_get(&m->leg[i].switches);
+		ports_release(&ctx->ports, m->leg[i].port);
+	}
+	media_unlink(&ctx->calls, m);
+	/* The worker closes the sockets and frees it; we must not touch it again. */
+	if (worker_detach(&ctx->workers[m->worker], m) != 0)
+		log_err("call %s: cannot hand media to its worker for deletion", m->call_id);
+}
+
+static void
+call_delete(struct ctl_ctx *ctx, struct call *c, const char *reason)
+{
+	while (c->media)
+		media_delete(ctx, c->media, reason);
+	call_destroy(&ctx->calls, c);
+}
+
+void
+ctl_delete_all(struct ctl_ctx *ctx, const char *reason)
+{
+	unsigned b;
+
+	for (b = 0; b < ctx->calls.nbuckets; b++)
+		while (ctx->calls.buckets[b])
+			call_delete(ctx, ctx->calls.buckets[b], reason);
+}
+
+void
+ctl_expire(struct ctl_ctx *ctx, uint64_t now)
+{
+	struct call *c, *next;
+	struct media *m;
+	unsigned b;
+	bool alive;
+
+	for (b = 0; b < ctx->calls.nbuckets; b++) {
+		for (c = ctx->calls.buckets[b]; c; c = next) {
+			next = c->hnext;
+			alive = false;
+			for (m = c->media; m && !alive; m = m->next)
+				alive = media_ttl_left(ctx, m, now) > 0;
+			if (alive)
+				continue;
+			ctx->calls_timed_out++;
+			if (c->notify_target && c->notify_tag)
+				notify_send(ctx->notify, c->notify_target, c->notify_tag);
+			call_delete(ctx, c, "timeout");
+		}
+	}
+}
+
+/* ---- U and L ---- */
+
+/* The local address for a leg: by I/E modifier letter, or by family. */
+static const struct addr *
+pick_iface(struct ctl_ctx *ctx, char letter, int family, const struct addr **adv)
+{
+	const struct config *cfg = ctx->cfg;
+	unsigned i;
+
+	if (letter == 'I' || letter == 'E') {
+		i = (letter == 'E' && cfg->nifaces > 1) ? 1 : 0;
+		*adv = addr_is_set(&cfg->advertised[i]) ? &cfg->advertised[i] : &cfg->ifaces[i];
+		return &cfg->ifaces[i];
+	}
+	for (i = 0; i < cfg->nifaces; i++) {
+		if (addr_family(&cfg->ifaces[i]) == family) {
+			*adv = addr_is_set(&cfg->advertised[i]) ?
+			    &cfg->advertised[i] : &cfg->ifaces[i];
+			return &cfg->ifaces[i];
+		}
+	}
+	if (family == AF_INET6 && cfg->have_iface6) {
+		*adv = &cfg->iface6;
+		return &cfg->iface6;
+	}
+	return NULL;
+}
+
+static int
+open_leg(struct ctl_ctx *ctx, struct leg *leg, const struct addr *local,
+    const struct addr *adv)
+{
+	int fds[2];
+
+	if ((leg->port = ports_open_pair(&ctx->ports, local, fds)) == 0)
+		return -1;
+	leg->rtp.fd = fds[0];
+	leg->rtcp.fd = fds[1];
+	leg->local = *local;
+	addr_set_port(&leg->local, leg->port);
+	leg->advertised = *adv;
+	return 0;
+}
+
+/* A new media: pick interfaces, open both legs' sockets, set up latches. */
+static int
+media_open(struct ctl_ctx *ctx, struct media *m, const struct ctl_cmd *cmd,
+    unsigned owner)
+{
+	const struct ctl_mods *mods = &cmd->mods;
+	const struct addr *local[2], *adv[2];
+	int family = mods->ipv6 ? AF_INET6 : AF_INET;
+	enum latch_policy policy = ctx->cfg->latch.policy;
+	unsigned i;
+
+	local[owner] = pick_iface(ctx, mods->iface[0], family, &adv[owner]);
+	local[owner ^ 1] = pick_iface(ctx, mods->iface[1] ? mods->iface[1] :
+	    mods->iface[0], family, &adv[owner ^ 1]);
+	if (local[0] == NULL || local[1] == NULL)
+		return E_NO_LOCAL_AF;
+	if (mods->handover >= 0)
+		policy = (enum latch_policy)mods->handover;
+	for (i = 0; i < 2; i++) {
+		if (open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0) {
+			if (i == 1)
+				ports_release(&ctx->ports, m->leg[0].port);
+			return E_NO_PORTS;
+		}
+		latch_init(&m->leg[i].latch, &ctx->cfg->latch, policy, false);
+		stats_init(&m->leg[i].stats, addr_family(local[i]));
+	}
+	return CTL_OK;
+}
+
+/* Accept notify arguments only for a target the operator permitted. */
+static void
+call_set_notify(struct ctl_ctx *ctx, struct call *c, const struct ctl_cmd *cmd)
+{
+	char target[256], tag[256];
+
+	if (cmd->notify_socket.len == 0) {
+		/* A later U without notify arguments clears the notification. */
+		free(c->notify_target);
+		free(c->notify_tag);
+		c->notify_target = c->notify_tag = NULL;
+		return;
+	}
+	if (cmd->notify_socket.len >= sizeof(target) ||
+	    ctl_url_decode(&cmd->notify_tag, tag, sizeof(tag)) < 0) {
+		log_warn("call %s: notify tag unusable, ignored", c->callid);
+		return;
+	}
+	memcpy(target, cmd->notify_socket.p, cmd->notify_socket.len);
+	target[cmd->notify_socket.len] = '\0';
+	if (!notify_permitted(ctx->notify, target)) {
+		log_warn("call %s: notify target %s not permitted (-n), ignored",
+		    c->callid, target);
+		return;
+	}
+	free(c->notify_target);
+	free(c->notify_tag);
+	c->notify_target = strdup(target);
+	c->notify_tag = strdup(tag);
+}
+
+static size_t
+reply_port(const struct leg *leg, char *reply, size_t len)
+{
+	char ip[ADDR_STRLEN];
+
+	addr_ip_str(&leg->advertised, ip, sizeof(ip));
+	if (addr_is_any(&leg->advertised))
+		return reply_fmt(reply, len, "%u\n", leg->port);
+	return reply_fmt(reply, len, "%u %s%s\n", leg->port, ip,
+	    addr_family(&leg->advertised) == AF_INET6 ? " 6" : "");
+}
+
+static size_t
+do_update(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
+{
+	bool lookup = cmd->op == CTL_L, created = false;
+	struct call *c;
+	struct media *m;
+	struct addr a;
+	unsigned leg_t1, owner;
+	uint64_t now = now_ms();
+	int err;
+	char sbuf[64];
+
+	if (cmd->addr.len >= sizeof(sbuf))
+		return reply_fmt(reply, len, "E%d\n", E_BAD_ADDR);
+	memcpy(sbuf, cmd->addr.p, cmd->addr.len);
+	sbuf[cmd->addr.len] = '\0';
+	if (addr_parse(&a, sbuf, cmd->port, cmd->mods.ipv6 ? AF_INET6 : AF_INET) != 0)
+		return reply_fmt(reply, len, "E%d\n", E_BAD_ADDR);
+
+	c = call_find(&ctx->calls, cmd->callid.p, cmd->callid.len);
+	m = c ? media_lookup(c, NULL, cmd->from.media, cmd->from.tag.p,
+	    cmd->from.tag.len, cmd->to.tag.p, cmd->to.tag.len, &leg_t1) : NULL;
+	if (m == NULL && lookup)
+		return reply_fmt(reply, len, "0\n");	/* rtpproxy: no such session */
+	if (m == NULL) {
+		if (ctx->shutting_down)
+			return reply_fmt(reply, len, "E%d\n", E_SHUTDOWN);
+		if (c == NULL && ctx->cfg->max_calls &&
+		    ctx->calls.ncalls >= ctx->cfg->max_calls)
+			return reply_fmt(reply, len, "E%d\n", E_OVERLOAD);
+		if (c == NULL && (c = call_create(&ctx->calls, cmd->callid.p,
+		    cmd->callid.len, now)) == NULL)
+			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+		m = media_create(&ctx->calls, c, cmd->from.media, cmd->from.tag.p,
+		    cmd->from.tag.len, now);
+		if (m == NULL || (err = media_open(ctx, m, cmd, 0)) != CTL_OK) {
+			err = m ? err : E_NOMEM;
+			if (m) {
+				media_unlink(&ctx->calls, m);
+				media_destroy(m);
+			}
+			if (c->media == NULL)
+				call_destroy(&ctx->calls, c);
+			if (err == E_NO_PORTS)
+				log_warn("no free port pair in %u..%u: call refused",
+				    ctx->cfg->port_min, ctx->cfg->port_max);
+			return reply_fmt(reply, len, "E%d\n", err);
+		}
+		m->worker = ctx->next_worker++ % ctx->nworkers;
+		leg_t1 = 0;
+		created = true;
+	}
+	/* Remember the answering tag, so that either side finds the media. */
+	if (cmd->to.tag.len > 0 && leg_t1 == 0 && m->tag[1] == NULL &&
+	    media_set_tag1(m, cmd->to.tag.p, cmd->to.tag.len) != 0)
+		return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+	if (lookup || cmd->to.tag.len > 0)
+		m->answered = true;
+	owner = lookup ? leg_t1 ^ 1 : leg_t1;
+	counter_set(&m->last_signal_ms, now);
+
+	if (created) {
+		/* Not yet shared with a worker: set it up in place, then hand over. */
+		relay_apply_signal(&m->leg[owner], &a,
+		    cmd->mods.npts ? &cmd->mods.pts : NULL,
+		    cmd->mods.asymmetric ? 1 : -1, now);
+		if (worker_attach(&ctx->workers[m->worker], m) != 0) {
+			media_delete(ctx, m, "no worker");
+			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+		}
+	} else if (worker_signal(&ctx->workers[m->worker], m, owner, &a,
+	    cmd->mods.npts ? &cmd->mods.pts : NULL, cmd->mods.asymmetric ? 1 : -1) != 0)
+		return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+	if (!lookup)
+		call_set_notify(ctx, c, cmd);
+	return reply_port(&m->leg[owner ^ 1], reply, len);
+}
+
+/* ---- D, Q ---- */
+
+static size_t
+do_delete(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
+{
+	struct call *c;
+	struct media *m;
+	unsigned leg, n = 0;
+
+	if ((c = call_find(&ctx->calls, cmd->callid.p, cmd->callid.len)) == NULL)
+		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
+	/* A bare tag names every media of that tag (rtpproxy semantics). */
+	while ((m = media_lookup(c, NULL, cmd->from.media, cmd->from.tag.p,
+	    cmd->from.tag.len, cmd->to.tag.p, cmd->to.tag.len, &leg)) != NULL) {
+		media_delete(ctx, m, "deleted");
+		n++;
+	}
+	if (n == 0)
+		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
+	ctx->calls_deleted++;
+	if (c->media == NULL)
+		call_destroy(&ctx->calls, c);
+	return reply_fmt(reply, len, "0\n");
+}
+
+/* One named Q field; -1 if the name is unknown. */
+static int
+query_field(struct ctl_ctx *ctx, struct media *m, unsigned a, const struct ctl_str *name,
+    uint64_t now, uint64_t *v)
+{
+	struct leg *la = &m->leg[a], *lo = &m->leg[a ^ 1];
+	static const char *const names[] = { "ttl", "npkts_ina", "npkts_ino",
+	    "nrelayed", "ndropped", "handovers_a", "handovers_o",
+	    "ninvalid", NULL };
+	unsigned i;
+
+	for (i = 0; names[i]; i++)
+		if (ctl_str_eq(name, names[i], strlen(names[i])))
+			break;
+	switch (i) {
+	case 0: *v = media_ttl_left(ctx, m, now); return 0;
+	case 1: *v = leg_rx(la); return 0;
+	case 2: *v = leg_rx(lo); return 0;
+	case 3: *v = leg_relayed(la) + leg_relayed(lo); return 0;
+	case 4: *v = leg_dropped(la) + leg_dropped(lo); return 0;
+	case 5: *v = counter_get(&la->switches); return 0;
+	case 6: *v = counter_get(&lo->switches); return 0;
+	case 7: *v = counter_get(&la->rtp.invalid_pkts) + counter_get(&la->rtcp.invalid_pkts) +
+		    counter_get(&lo->rtp.invalid_pkts) + counter_get(&lo->rtcp.invalid_pkts);
+		return 0;
+	}
+	return -1;
+}
+
+static size_t
+do_query(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
+{
+	static const struct ctl_str defaults[] = {
+		{ "ttl", 3 }, { "npkts_ina", 9 }, { "npkts_ino", 9 },
+		{ "nrelayed", 8 }, { "ndropped", 8 },
+	};
+	const struct ctl_str *names = cmd->nqnames ? cmd->qnames : defaults;
+	unsigned n = cmd->nqnames ? cmd->nqnames : 5, i, a;
+	uint64_t now = now_ms(), v;
+	struct call *c;
+	struct media *m;
+	size_t off = 0;
+
+	c = call_find(&ctx->calls, cmd->callid.p, cmd->callid.len);
+	m = c ? media_lookup(c, NULL, cmd->from.media, cmd->from.tag.p,
+	    cmd->from.tag.len, cmd->to.tag.p, cmd->to.tag.len, &a) : NULL;
+	if (m == NULL)
+		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
+	for (i = 0; i < n; i++) {
+		if (query_field(ctx, m, a, &names[i], now, &v) != 0)
+			return reply_fmt(reply, len, "E%d\n", E_QUERY);
+		if (cmd->mods.verbose)
+			off += reply_fmt(reply + off, len - off, "%s%.*s=%" PRIu64,
+			    i ? " " : "", (int)names[i].len, names[i].p, v);
+		else
+			off += reply_fmt(reply + off, len - off, "%s%" PRIu64,
+			    i ? " " : "", v);
+		if (off >= len - 1)
+			return reply_fmt(reply, len, "E%d\n", E_TOO_BIG);
+	}
+	return off + reply_fmt(reply + off, len - off, "\n");
+}
+
+/* ---- I, G, V, VF ---- */
+
+static void
+totals(struct ctl_ctx *ctx, uint64_t *rx, uint64_t *tx, uint64_t *dropped, uint64_t *sw)
+{
+	struct call *c;
+	struct media *m;
+	unsigned b, l;
+
+	/* Ended media folded their counters in; add the live ones. */
+	*rx = ctx->ended_rx;
+	*tx = ctx->ended_tx;
+	*dropped = ctx->ended_dropped;
+	*sw = ctx->ended_switches;
+	for (b = 0; b < ctx->calls.nbuckets; b++)
+		for (c = ctx->calls.buckets[b]; c; c = c->hnext)
+			for (m = c->media; m; m = m->next)
+				for (l = 0; l < 2; l++) {
+					*rx += leg_rx(&m->leg[l]);
+					*tx += leg_relayed(&m->leg[l]);
+					*dropped += leg_dropped(&m->leg[l]);
+					*sw += counter_get(&m->leg[l].switches);
+				}
+}
+
+static size_t
+do_info(struct ctl_ctx *ctx, char *reply, size_t len)
+{
+	uint64_t rx, tx, dropped, sw;
+
+	totals(ctx, &rx, &tx, &dropped, &sw);
+	return reply_fmt(reply, len,
+	    "sessions created: %" PRIu64 "\nactive sessions: %u\n"
+	    "active streams: %u\npackets received: %" PRIu64 "\n"
+	    "packets transmitted: %" PRIu64 "\npackets dropped: %" PRIu64 "\n"
+	    "handovers: %" PRIu64 "\nsessions timed out: %" PRIu64 "\n",
+	    ctx->calls.created_total, ctx->calls.ncalls, ctx->calls.nmedia * 4,
+	    rx, tx, dropped, sw, ctx->calls_timed_out);
+}
+
+/* Capabilities we really have (reference: docs/protocol.md, VF). */
+static int
+capability(struct ctl_ctx *ctx, const struct ctl_str *date)
+{
+	static const char *const yes[] = { "20040107", "20050322", "20060704",
+	    "20080403", "20081102", NULL };
+	unsigned i;
+
+	for (i = 0; yes[i]; i++)
+		if (ctl_str_eq(date, yes[i], 8))
+			return 1;
+	if (ctl_str_eq(date, "20081224", 8))
+		return ctx->cfg->nnotify > 0;
+	return 0;
+}
+
+size_t
+ctl_execute(struct ctl_ctx *ctx, const char *buf, size_t len,
+    const struct addr *from, char *reply, size_t replylen)
+{
+	struct ctl_cmd cmd;
+	struct call *c;
+	int err;
+
+	(void)from;
+	ctx->cmds++;
+	if ((err = ctl_parse(buf, len, &cmd)) != CTL_OK) {
+		ctx->cmd_errors++;
+		log_debug("command rejected with E%d: %.*s", ctl_err_code(err),
+		    (int)(len > 120 ? 120 : len), buf);
+		return reply_fmt(reply, replylen, "E%d\n", ctl_err_code(err));
+	}
+	switch (cmd.op) {
+	case CTL_V:
+		return reply_fmt(reply, replylen, "20040107\n");
+	case CTL_VF:
+		return reply_fmt(reply, replylen, "%d\n", capability(ctx, &cmd.vf_date));
+	case CTL_U:
+	case CTL_L:
+		return do_update(ctx, &cmd, reply, replylen);
+	case CTL_D:
+		return do_delete(ctx, &cmd, reply, replylen);
+	case CTL_Q:
+		return do_query(ctx, &cmd, reply, replylen);
+	case CTL_I:
+	case CTL_G:
+		return do_info(ctx, reply, replylen);
+	case CTL_X:
+		ctl_delete_all(ctx, "deleted (X)");
+		return reply_fmt(reply, replylen, "0\n");
+	case CTL_S:
+	case CTL_N:
+		c = call_find(&ctx->calls, cmd.callid.p, cmd.callid.len);
+		if (c == NULL)
+			return reply_fmt(reply, replylen, "E%d\n", E_NO_SESSION);
+		return reply_fmt(reply, replylen, "0\n");
+	case CTL_R:
+	case CTL_C:
+		/* Recording is not built yet: say so rather than pretend. */
+		return reply_fmt(reply, replylen, "E%d\n", 65);
+	case CTL_P:
+		return reply_fmt(reply, replylen, "E%d\n", 60);
+	case CTL_NONE:
+		break;
+	}
+	return reply_fmt(reply, replylen, "E%d\n", E_UNKNOWN_CMD);
+}

@@ -1,0 +1,48 @@
+/*
+ * ctl_rtpp.h - rtpproxy protocol commands executed against the call
+ * table: create, update, look up, query and delete calls. Runs on the
+ * control thread; reaches the workers only through worker.h messages.
+ */
+#ifndef RTPROAM_CTL_RTPP_H
+#define RTPROAM_CTL_RTPP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ports.h"
+#include "session.h"
+#include "worker.h"
+
+struct notify;
+
+struct ctl_ctx {
+	const struct config	*cfg;
+	struct call_table	 calls;
+	struct ports		 ports;
+	struct worker		*workers;
+	unsigned		 nworkers;
+	unsigned		 next_worker;
+	struct notify		*notify;
+	bool			 shutting_down;
+
+	/* Totals for I and G; media that ended fold their counters in here. */
+	uint64_t		 cmds, cmd_errors;
+	uint64_t		 calls_timed_out, calls_deleted;
+	uint64_t		 ended_rx, ended_tx, ended_dropped, ended_switches;
+};
+
+/*
+ * Execute one command (no cookie) from `from` (NULL for unix sockets) and
+ * write the reply body, '\n'-terminated, into reply. Never fails to reply.
+ */
+size_t	ctl_execute(struct ctl_ctx *ctx, const char *cmd, size_t len,
+	    const struct addr *from, char *reply, size_t replylen);
+
+/* End calls idle longer than their TTL, notifying the SIP proxy. */
+void	ctl_expire(struct ctl_ctx *ctx, uint64_t now);
+
+/* Delete every call (X, and shutdown). */
+void	ctl_delete_all(struct ctl_ctx *ctx, const char *reason);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * ports.c - port pair allocation.
+ */
+#include "ports.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+int
+ports_init(struct ports *p, uint16_t min, uint16_t max)
+{
+	struct timespec ts;
+
+	memset(p, 0, sizeof(*p));
+	p->min = (uint16_t)(min + (min & 1));
+	p->max = max;
+	if (p->max < p->min + 1)
+		return -1;
+	p->npairs = (unsigned)(p->max - p->min + 1) / 2;
+	if ((p->busy = calloc(p->npairs, 1)) == NULL)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	p->rng = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
+	if (p->rng == 0)
+		p->rng = 0x9e3779b97f4a7c15ULL;
+	return 0;
+}
+
+void
+ports_free(struct ports *p)
+{
+	free(p->busy);
+	p->busy = NULL;
+}
+
+static uint64_t
+next_random(struct ports *p)
+{
+	/* xorshift64: unpredictable enough to stop port guessing by sequence. */
+	p->rng ^= p->rng << 13;
+	p->rng ^= p->rng >> 7;
+	p->rng ^= p->rng << 17;
+	return p->rng;
+}
+
+static int
+bind_udp(const struct addr *local, uint16_t port)
+{
+	struct addr a = *local;
+	int fd, on = 1;
+
+	addr_set_port(&a, port);
+	fd = socket(addr_family(&a), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (addr_family(&a) == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, &a.u.sa, a.len) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+uint16_t
+ports_open_pair(struct ports *p, const struct addr *local, int fds[2])
+{
+	unsigned start, i, idx;
+	uint16_t port;
+
+	if (p->used >= p->npairs)
+		return 0;
+	start = (unsigned)(next_random(p) % p->npairs);
+	for (i = 0; i < p->npairs; i++) {
+		idx = (start + i) % p->npairs;
+		if (p->busy[idx])
+			continue;
+		port = (uint16_t)(p->min + 2 * idx);
+		if ((fds[0] = bind_udp(local, port)) < 0)
+			continue;	/* held by another process: try the next */
+		if ((fds[1] = bind_udp(local, (uint16_t)(port + 1))) < 0) {
+			close(fds[0]);
+			continue;
+		}
+		p->busy[idx] = 1;
+		p->used++;
+		return port;
+	}
+	return 0;
+}
+
+void
+ports_release(struct ports *p, uint16_t rtp_port)
+{
+	unsigned idx;
+
+	if (rtp_port < p->min || rtp_port > p->max)
+		return;
+	idx = (unsigned)(rtp_port - p->min) / 2;
+	if (p->busy[idx]) {
+		p->busy[idx] = 0;
+		p->used--;
+	}
+}

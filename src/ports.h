@@ -1,0 +1,34 @@
+/*
+ * ports.h - RTP/RTCP port pairs: RTP on an even port P, RTCP on P+1,
+ * chosen at random from the configured range so that a call's ports
+ * cannot be predicted from the previous call's.
+ */
+#ifndef RTPROAM_PORTS_H
+#define RTPROAM_PORTS_H
+
+#include <stdint.h>
+
+#include "addr.h"
+
+struct ports {
+	uint16_t	 min, max;	/* inclusive; min rounded up to even */
+	unsigned	 npairs;
+	unsigned	 used;
+	uint8_t		*busy;		/* one byte per pair */
+	uint64_t	 rng;		/* xorshift state */
+};
+
+int	ports_init(struct ports *p, uint16_t min, uint16_t max);
+void	ports_free(struct ports *p);
+
+/*
+ * Bind a UDP socket pair on `local` (its port ignored): RTP on an even
+ * port, RTCP on the next. Fills fds[0] (RTP), fds[1] (RTCP), both
+ * non-blocking. Returns the RTP port, or 0 when no pair is free (or
+ * every free one is held by someone else: bind fails and we move on).
+ */
+uint16_t ports_open_pair(struct ports *p, const struct addr *local, int fds[2]);
+/* Give the pair back; the caller has closed the sockets. */
+void	ports_release(struct ports *p, uint16_t rtp_port);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * session.h - calls, their media, legs and streams.
+ *
+ *   call      one Call-ID (with Kamailio's ";branch" suffix if any). Owned
+ *             by the control thread, found by hash of the Call-ID.
+ *   media     one m= line of the call (the ";N" of the tags): two legs.
+ *             Created by the control thread, then handed to one worker,
+ *             which from then on owns everything marked [worker] below.
+ *   leg       the relay's side facing one party: a local RTP/RTCP port
+ *             pair, and where that party's media goes (its latch).
+ *             leg[0] faces the party whose tag created the media (the
+ *             offerer), leg[1] the other one.
+ *   stream    one socket of a leg: RTP (port P) or RTCP (P+1).
+ *
+ * A packet received on leg X's socket is sent out of the other leg's
+ * socket of the same kind, to the other leg's latched peer, so that each
+ * party receives media from the very port it sends to.
+ *
+ * Threads. The control thread never writes worker state after the
+ * hand-over; it sends messages (worker.h). It reads the counters below,
+ * which are single-writer atomics, for Q, I and the TTL scan.
+ */
+#ifndef RTPROAM_SESSION_H
+#define RTPROAM_SESSION_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "latch.h"
+#include "rtp.h"
+#include "stats.h"
+
+/* Counters written by one thread only: a relaxed load+store is enough. */
+typedef _Atomic uint64_t counter_t;
+
+static inline void
+counter_add(counter_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	    memory_order_relaxed);
+}
+
+static inline void
+counter_set(counter_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, v, memory_order_relaxed);
+}
+
+static inline uint64_t
+counter_get(counter_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+struct leg;
+
+struct stream {
+	int		 fd;
+	bool		 is_rtcp;
+	struct leg	*leg;
+	counter_t	 rx_pkts;	/* every datagram received */
+	counter_t	 rx_bytes;
+	counter_t	 relayed_pkts;	/* received here and sent on */
+	counter_t	 relayed_bytes;
+	counter_t	 dropped_pkts;	/* received here and not sent on */
+	counter_t	 invalid_pkts;	/* not RTP/RTCP */
+	counter_t	 send_errors;
+};
+
+struct media;
+
+struct leg {
+	struct media	*media;
+	unsigned	 idx;		/* 0 or 1 */
+	struct addr	 local;		/* local address, port = RTP port */
+	struct addr	 advertised;	/* what replies carry */
+	uint16_t	 port;		/* RTP port; RTCP is port + 1 */
+	struct stream	 rtp, rtcp;
+
+	/* [worker] */
+	struct latch	 latch;
+	struct latch_rtcp rtcp_latch;
+	struct pt_set	 pts;		/* payload types this party may send */
+	struct stream_stats stats;	/* RTP from this party's peer */
+
+	counter_t	 last_rx_ms;	/* last packet accepted from the peer */
+	counter_t	 switches;	/* handovers, mirrored from the latch */
+};
+
+struct call;
+
+struct media {
+	struct call	*call;		/* control thread only */
+	struct media	*next;		/* in call->media */
+	char		*call_id;	/* own copy: workers log it */
+	unsigned	 num;		/* the ";N" */
+	char		*tag[2];	/* tag[0] created it; tag[1] may be NULL */
+	struct leg	 leg[2];
+	unsigned	 worker;	/* index of the owning worker */
+	bool		 answered;	/* an L (or a U with to-tag) was seen */
+	struct media	*wnext, *wprev;	/* [worker] its list of owned media */
+	uint64_t	 created_ms;
+	counter_t	 last_signal_ms;	/* last U/L touching it */
+};
+
+struct call {
+	char		*callid;
+	struct call	*hnext;		/* hash chain */
+	struct media	*media;
+	char		*notify_target;	/* permitted socket, or NULL */
+	char		*notify_tag;	/* decoded */
+	uint64_t	 created_ms;
+};
+
+
+/* ---- the call table (control thread) ---- */
+
+struct call_table {
+	struct call	**buckets;
+	unsigned	  nbuckets;	/* power of two */
+	unsigned	  ncalls;
+	unsigned	  nmedia;
+	uint64_t	  created_total;
+};
+
+int	 calls_init(struct call_table *t, unsigned nbuckets);
+void	 calls_free(struct call_table *t);
+struct call *call_find(struct call_table *t, const char *id, size_t len);
+struct call *call_create(struct call_table *t, const char *id, size_t len, uint64_t now);
+/* Unlink from the table and free; its media must have been handed off. */
+void	 call_destroy(struct call_table *t, struct call *c);
+
+/*
+ * New media `num` of call c, created by the party with tag `tag0`; legs
+ * zeroed, fds -1. Linked into c->media. NULL on allocation failure.
+ */
+struct media *media_create(struct call_table *t, struct call *c, unsigned num,
+	    const char *tag0, size_t len0, uint64_t now);
+/* Remember the answering party's tag. Returns 0 or -1 (no memory). */
+int	 media_set_tag1(struct media *m, const char *tag, size_t len);
+/* Unlink from its call (control thread), before handing it to DETACH. */
+void	 media_unlink(struct call_table *t, struct media *m);
+/* Close its sockets and free it (the owning worker, or control before ATTACH). */
+void	 media_destroy(struct media *m);
+
+/*
+ * Find the media of call c that tags t1/t2 name, numbered `num` (0: any),
+ * starting after `after` (NULL: from the first). *leg_of_t1 gets the
+ * index of the leg facing the party named by t1. t2 may be NULL.
+ */
+struct media *media_lookup(struct call *c, struct media *after, unsigned num,
+	    const char *t1, size_t l1, const char *t2, size_t l2, unsigned *leg_of_t1);
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * worker.c - a relay thread: its event loop and its message queue.
+ * What happens to a packet is in relay.c.
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "relay.h"
+
+#define MAX_EVENTS 64
+
+uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t
+now_ms(void)
+{
+	return now_us() / 1000u;
+}
+
+int
+worker_post(struct worker *w, struct wmsg *m)
+{
+	uint64_t one = 1;
+
+	m->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->qtail)
+		w->qtail->next = m;
+	else
+		w->qhead = m;
+	w->qtail = m;
+	pthread_mutex_unlock(&w->lock);
+	/* A full counter (EAGAIN) still leaves the doorbell rung. */
+	if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN) {
+		log_err("worker %u: doorbell: %s", w->id, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+post_new(struct worker *w, enum wmsg_type type, struct media *media,
+    unsigned leg, const struct addr *a, const struct pt_set *pts, int asymmetric)
+{
+	struct wmsg *m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return -1;
+	m->type = type;
+	m->media = media;
+	m->leg = leg;
+	m->asymmetric = asymmetric;
+	if (a)
+		m->addr = *a;
+	if (pts) {
+		m->pts = *pts;
+		m->set_pts = true;
+	}
+	return worker_post(w, m);
+}
+
+int
+worker_attach(struct worker *w, struct media *m)
+{
+	return post_new(w, WMSG_ATTACH, m, 0, NULL, NULL, -1);
+}
+
+int
+worker_signal(struct worker *w, struct media *m, unsigned leg,
+    const struct addr *a, const struct pt_set *pts, int asymmetric)
+{
+	return post_new(w, WMSG_SIGNAL, m, leg, a, pts, asymmetric);
+}
+
+int
+worker_detach(struct worker *w, struct media *m)
+{
+	return post_new(w, WMSG_DETACH, m, 0, NULL, NULL, -1);
+}
+
+static void
+poll_stream(struct worker *w, struct stream *s, int op)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = s;
+	if (epoll_ctl(w->epfd, op, s->fd, op == EPOLL_CTL_DEL ? NULL : &ev) != 0)
+		log_err("worker %u: epoll_ctl fd %d: %s", w->id, s->fd, strerror(errno));
+}
+
+static void
+own_media(struct worker *w, struct media *m)
+{
+	unsigned i;
+
+	m->wprev = NULL;
+	m->wnext = w->owned;
+	if (w->owned)
+		w->owned->wprev = m;
+	w->owned = m;
+	for (i = 0; i < 2; i++) {
+		poll_stream(w, &m->leg[i].rtp, EPOLL_CTL_ADD);
+		poll_stream(w, &m->leg[i].rtcp, EPOLL_CTL_ADD);
+	}
+}
+
+static void
+drop_media(struct worker *w, struct media *m)
+{
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		poll_stream(w, &m->leg[i].rtp, EPOLL_CTL_DEL);
+		poll_stream(w, &m->leg[i].rtcp, EPOLL_CTL_DEL);
+	}
+	if (m->wprev)
+		m->wprev->wnext = m->wnext;
+	else
+		w->owned = m->wnext;
+	if (m->wnext)
+		m->wnext->wprev = m->wprev;
+	media_destroy(m);
+}
+
+static void
+handle_messages(struct worker *w)
+{
+	struct wmsg *m, *next;
+	uint64_t n;
+
+	if (read(w->evfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_err("worker %u: doorbell read: %s", w->id, strerror(errno));
+	pthread_mutex_lock(&w->lock);
+	m = w->qhead;
+	w->qhead = w->qtail = NULL;
+	pthread_mutex_unlock(&w->lock);
+
+	for (; m != NULL; m = next) {
+		next = m->next;
+		switch (m->type) {
+		case WMSG_ATTACH:
+			own_media(w, m->media);
+			break;
+		case WMSG_SIGNAL:
+			relay_apply_signal(&m->media->leg[m->leg], &m->addr,
+			    m->set_pts ? &m->pts : NULL, m->asymmetric, now_ms());
+			break;
+		case WMSG_DETACH:
+			drop_media(w, m->media);
+			break;
+		}
+		free(m);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event ev[MAX_EVENTS];
+	struct relay_buffers *rb;
+	cpu_set_t set;
+	int n, i;
+
+	if (w->cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(w->cpu, &set);
+		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
+			log_warn("worker %u: cannot pin to cpu %d", w->id, w->cpu);
+	}
+	if ((rb = relay_buffers_new()) == NULL) {
+		log_err("worker %u: out of memory for packet buffers", w->id);
+		return NULL;
+	}
+	while (!atomic_load(&w->stop)) {
+		n = epoll_wait(w->epfd, ev, MAX_EVENTS, 500);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("worker %u: epoll_wait: %s", w->id, strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (ev[i].data.ptr == NULL)
+				handle_messages(w);
+			else
+				relay_stream_ready(w, rb, ev[i].data.ptr);
+		}
+	}
+	relay_buffers_free(rb);
+	return NULL;
+}
+
+int
+worker_start(struct worker *w, unsigned id, int cpu)
+{
+	struct epoll_event ev;
+
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->cpu = cpu;
+	pthread_mutex_init(&w->lock, NULL);
+	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return -1;
+	if ((w->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+		close(w->epfd);
+		return -1;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.ptr = NULL;	/* NULL marks the doorbell */
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->evfd, &ev) != 0 ||
+	    pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+		close(w->evfd);
+		close(w->epfd);
+		return -1;
+	}
+	return 0;
+}
+
+void
+worker_stop(struct worker *w)
+{
+	uint64_t one = 1;
+
+	atomic_store(&w->stop, true);
+	if (write(w->evfd, &one, sizeof(one)) < 0)
+		log_warn("worker %u: doorbell: %s", w->id, strerror(errno));
+	pthread_join(w->thread, NULL);
+	/* Messages still queued: apply the ones that free memory. */
+	handle_messages(w);
+	while (w->owned)
+		drop_media(w, w->owned);
+	close(w->evfd);
+	close(w->epfd);
+	pthread_mutex_destroy(&w->lock);
+}

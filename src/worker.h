@@ -1,0 +1,70 @@
+/*
+ * worker.h - relay threads. Each worker owns an epoll set, the sockets of
+ * the media handed to it, and their hot state (latches, statistics). No
+ * lock is taken on the packet path: the control thread talks to a worker
+ * only through its message queue.
+ */
+#ifndef RTPROAM_WORKER_H
+#define RTPROAM_WORKER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "session.h"
+
+enum wmsg_type {
+	WMSG_ATTACH,	/* take ownership of a new media, start polling it */
+	WMSG_SIGNAL,	/* U/L gave a leg an address (and codecs, flags) */
+	WMSG_DETACH,	/* stop polling, close the sockets, free the media */
+};
+
+struct wmsg {
+	enum wmsg_type	 type;
+	struct media	*media;
+	unsigned	 leg;
+	struct addr	 addr;		/* WMSG_SIGNAL */
+	struct pt_set	 pts;
+	bool		 set_pts;
+	int		 asymmetric;	/* 1: becomes asymmetric (`A`), -1: unchanged */
+	struct wmsg	*next;
+};
+
+struct worker_totals {
+	counter_t	 rx_pkts;
+	counter_t	 tx_pkts;
+	counter_t	 dropped_pkts;
+	counter_t	 switches;
+};
+
+struct worker {
+	unsigned	 id;
+	pthread_t	 thread;
+	int		 epfd;
+	int		 evfd;		/* message doorbell */
+	int		 cpu;		/* -1: no affinity */
+	atomic_bool	 stop;
+
+	pthread_mutex_t	 lock;		/* guards the queue only */
+	struct wmsg	*qhead, *qtail;
+
+	struct media	*owned;		/* [worker] */
+	struct worker_totals totals;
+};
+
+int	worker_start(struct worker *w, unsigned id, int cpu);
+/* Ask to stop, join, and free whatever media it still owned. */
+void	worker_stop(struct worker *w);
+/* Queue a message (takes ownership of m). Returns 0 or -1. */
+int	worker_post(struct worker *w, struct wmsg *m);
+/* Helpers that build and post the three messages. */
+int	worker_attach(struct worker *w, struct media *m);
+int	worker_signal(struct worker *w, struct media *m, unsigned leg,
+	    const struct addr *a, const struct pt_set *pts, int asymmetric);
+int	worker_detach(struct worker *w, struct media *m);
+
+uint64_t now_ms(void);
+uint64_t now_us(void);
+
+#endif
