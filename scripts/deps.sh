@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install what rtproam needs to build, run and test, from Debian 12 only.
+set -eu
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: run as root (apt-get)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# Package scripts must not try to start services (kamailio) on a test box.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential cmake pkg-config \
+	libcmocka-dev libpcap-dev \
+	python3 python3-pytest \
+	kamailio sip-tester \
+	procps iproute2 >/dev/null
+echo "deps.sh: dependencies installed"

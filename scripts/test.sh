@@ -1,0 +1,16 @@
+#!/bin/sh
+# Install, build and run the whole test suite: unit (cmocka), integration
+# (the daemon on 127.0.0.0/8), end-to-end (Kamailio + sipp). Everything
+# runs in a build with AddressSanitizer and UndefinedBehaviorSanitizer;
+# an optimised build is compiled too, so both stay warning-free.
+set -eu
+cd "$(dirname "$0")/.."
+sh scripts/deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRTPROAM_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$(nproc)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+cd build-asan
+exec ctest --output-on-failure --timeout 900 "$@"
