@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#define SEQ_MAX_DROPOUT		3000	/* RFC 3550 A.1: cap on the advance time explains */
+#define SEQ_MAX_DROPOUT		3000	/* RFC 3550 A.1: cap on the explained advance */
 #define SEQ_MAX_MISORDER	100	/* RFC 3550 A.1: further back is a restart */
 #define WEAK_SEQ_STEP		3	/* a probation stream may lose two packets */
 #define FLOOD_MIN_COUNT		3	/* packets before the rate can be judged */
@@ -74,7 +74,7 @@ latch_init(struct latch *l, const struct latch_config *cfg,
 	l->asymmetric = asymmetric;
 }
 
-/* Milliseconds from `then` to `now`; a timestamp from the future counts as 0. */
+/* Milliseconds from `then` to `now`; a future timestamp counts as 0. */
 static uint64_t
 since(uint64_t now, uint64_t then)
 {

@@ -28,10 +28,12 @@
  *   weak       a new SSRC: `probation_count` packets in a row with
  *              consecutive sequence numbers, at no more than twice the
  *              stream's packet rate, while the peer has been silent for
- *              `guard_ms`. Only under LATCH_PROBATION, and never before
- *              the leg has had a verified peer when the signalled IP is a
- *              public one (an attacker at another IP must not win the race
- *              at call start).
+ *              `guard_ms` (a peer packet restarts the count). Only under
+ *              LATCH_PROBATION, and never while a public signalled IP has
+ *              not yet answered: neither at call start nor after a
+ *              re-INVITE to a new IP can an attacker at another IP win the
+ *              race. The flood guard applies to weak candidates only: a
+ *              new path often delivers its first packets in a burst.
  *
  * Attackers who spray the port cannot pool effort: candidates are tracked
  * per source address (LATCH_CANDIDATES slots), and a packet that carries
@@ -163,10 +165,12 @@ void	latch_init(struct latch *l, const struct latch_config *cfg,
 
 /*
  * Signalling gave the party address `sig` (U/L). An unset or any-address
- * (hold) `sig` leaves the peer alone. A new IP is honoured at once: the peer
- * becomes `sig` (TRUST_SIGNALLED) and its first packet from that IP (any
- * port) verifies it. A re-offer with the IP the leg already latched to keeps
- * the latched port: the SDP port of a NATed phone is not its mapped port.
+ * (hold) `sig` leaves the peer alone. A new public IP is honoured at once:
+ * the peer becomes `sig` (TRUST_SIGNALLED) and its first packet from that
+ * IP (any port) verifies it. A re-offer with the IP the leg already latched
+ * to keeps the latched port: the SDP port of a NATed phone is not its
+ * mapped port. A private IP does not replace a peer learned from packets
+ * (it is a NATed phone's SDP address, where its media never comes from).
  */
 void	latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms);
 
