@@ -269,13 +269,15 @@ clock_switch(struct stream_stats *st, uint8_t pt)
 {
 	uint32_t rate = stats_clock_rate(st, pt);
 
-	if (st->jitter_rate != 0 && st->jitter_rate != rate) {
+	st->pt = pt;
+	st->clock_rate = rate;
+	if (st->jitter_rate == rate)
+		return;		/* e.g. CN between PCMU: one timeline */
+	if (st->jitter_rate != 0) {
 		st->jitter_q8 = rescale(st->jitter_q8, rate, st->jitter_rate);
 		st->max_jitter_q8 = rescale(st->max_jitter_q8, rate,
 		    st->jitter_rate);
 	}
-	st->pt = pt;
-	st->clock_rate = rate;
 	st->jitter_rate = rate;
 	st->clock_mul = (((uint64_t)rate << 32) + 500000) / 1000000;
 	st->jit_valid = false;	/* timestamps of two clocks do not subtract */
@@ -320,6 +322,8 @@ void
 stats_on_rtp(struct stream_stats *st, const struct rtp_info *pkt,
     size_t udp_len, uint64_t now_us)
 {
+	uint32_t restarts = st->seq_restarts;
+
 	st->rx_packets++;
 	st->rx_bytes += udp_len;
 	st->rx_wire_bytes += udp_len + st->rx_overhead;
@@ -331,10 +335,9 @@ stats_on_rtp(struct stream_stats *st, const struct rtp_info *pkt,
 		seq_start(st, pkt->ssrc, pkt->seq, 0);
 		st->jit_valid = false;
 	} else {
-		uint32_t restarts = st->seq_restarts;
-
 		if (!seq_update(st, pkt->seq))
 			return;
+		/* A restarted sender restarted its timestamps too. */
 		if (st->seq_restarts != restarts)
 			st->jit_valid = false;
 	}
@@ -443,6 +446,7 @@ stats_interval(const struct stats_report *prev,
     const struct stats_report *cur, struct stats_delta *out)
 {
 	int64_t lost;
+	uint64_t f;
 
 	memset(out, 0, sizeof(*out));
 	out->usec = diff(cur->at_us, prev->at_us);
@@ -452,8 +456,7 @@ stats_interval(const struct stats_report *prev,
 	    (int64_t)diff(cur->received, prev->received);
 	out->lost = lost;
 	if (out->expected > 0 && lost > 0) {
-		uint64_t f = ((uint64_t)lost << 8) / out->expected;
-
+		f = ((uint64_t)lost << 8) / out->expected;
 		out->fraction_lost = f > 255 ? 255 : (uint8_t)f;
 		out->loss_pct = 100.0 * (double)lost / (double)out->expected;
 	}

@@ -55,10 +55,12 @@ static const struct vc_codec codecs[] = {
 	  K_FRAME, 13330, 30, 50, 30, 0, 0 },
 	/* Packets of 2.5..120 ms; whole ms means multiples of 5. */
 	{ "opus", "",
-	  "Opus at --bitrate (default 24 kbit/s), average payload",
+	  "Opus at --bitrate 6..510 (default 24 kbit/s), 5..120 ms, "
+	  "average payload",
 	  K_RATE, 24000, 5, 0, 20, 6000, 510000 },
 	{ "speex", "speex-nb",
-	  "Speex narrowband, mode by --bitrate (default 8 kbit/s, mode 3)",
+	  "Speex narrowband, 20 ms frames, --bitrate 2.15, 3.95, 5.95, "
+	  "8 (default), 11, 15, 18.2 or 24.6",
 	  K_SPEEX, 8000, 20, 0, 20, 0, 0 },
 	{ "l16", "pcm16 linear",
 	  "L16 linear PCM, mono, 16 bits at --rate Hz (default 8000)",
@@ -281,6 +283,7 @@ voipcalc(const struct vc_params *p, struct vc_result *r)
 		return VC_EUNKNOWN_CODEC;
 	r->codec = c->name;
 	r->desc = c->desc;
+	r->frame_ms = c->frame_ms;
 	r->ptime_ms = p->ptime_ms ? p->ptime_ms : c->def_ptime;
 	if (r->ptime_ms < 1 || r->ptime_ms > VC_PTIME_MAX)
 		return VC_EPTIME;

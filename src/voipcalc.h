@@ -84,6 +84,7 @@ struct vc_result {
 	const char	*desc;
 	uint32_t	bitrate_bps;	/* codec payload rate used */
 	unsigned	ptime_ms;
+	unsigned	frame_ms;	/* ptime must be a multiple of this */
 	unsigned	frames;		/* codec frames per packet; 0 if sample-based */
 	unsigned	payload_bytes;
 	unsigned	rtp_bytes;	/* 12, or 0 under cRTP */
@@ -104,7 +105,8 @@ struct vc_result {
 
 /*
  * Compute. Returns VC_OK and fills *out, or an error code (see
- * voipcalc_strerror) leaving *out unspecified.
+ * voipcalc_strerror). On error, out->codec, desc and frame_ms are still
+ * set if the codec was found (for a helpful message); the rest is not.
  */
 enum vc_error voipcalc(const struct vc_params *p, struct vc_result *out);
 const char *voipcalc_strerror(enum vc_error e);
