@@ -38,26 +38,6 @@ reply_fmt(char *reply, size_t len, const char *fmt, ...)
 	return (size_t)n;
 }
 
-/* ---- per-media figures (read across threads: atomics only) ---- */
-
-static uint64_t
-leg_rx(struct leg *l)
-{
-	return counter_get(&l->rtp.rx_pkts) + counter_get(&l->rtcp.rx_pkts);
-}
-
-static uint64_t
-leg_relayed(struct leg *l)
-{
-	return counter_get(&l->rtp.relayed_pkts) + counter_get(&l->rtcp.relayed_pkts);
-}
-
-static uint64_t
-leg_dropped(struct leg *l)
-{
-	return counter_get(&l->rtp.dropped_pkts) + counter_get(&l->rtcp.dropped_pkts);
-}
-
 static uint64_t
 media_last_active(struct media *m)
 {
@@ -85,16 +65,8 @@ media_ttl_left(struct ctl_ctx *ctx, struct media *m, uint64_t now)
 static void
 media_delete(struct ctl_ctx *ctx, struct media *m, const char *reason)
 {
-	uint64_t now = now_ms();
 	unsigned i;
 
-	log_info("call %s media %u ended (%s): %.1f s, packets in %" PRIu64 "/%" PRIu64
-	    ", relayed %" PRIu64 ", dropped %" PRIu64 ", handovers %" PRIu64 "/%" PRIu64,
-	    m->call_id, m->num, reason, (double)(now - m->created_ms) / 1000.0,
-	    leg_rx(&m->leg[0]), leg_rx(&m->leg[1]),
-	    leg_relayed(&m->leg[0]) + leg_relayed(&m->leg[1]),
-	    leg_dropped(&m->leg[0]) + leg_dropped(&m->leg[1]),
-	    counter_get(&m->leg[0].switches), counter_get(&m->leg[1].switches));
 	for (i = 0; i < 2; i++) {
 		ctx->ended_rx += leg_rx(&m->leg[i]);
 		ctx->ended_tx += leg_relayed(&m->leg[i]);
@@ -104,7 +76,7 @@ media_delete(struct ctl_ctx *ctx, struct media *m, const char *reason)
 	}
 	media_unlink(&ctx->calls, m);
 	/* The worker closes the sockets and frees it; we must not touch it again. */
-	if (worker_detach(&ctx->workers[m->worker], m) != 0)
+	if (worker_detach(&ctx->workers[m->worker], m, reason) != 0)
 		log_err("call %s: cannot hand media to its worker for deletion", m->call_id);
 }
 
@@ -370,30 +342,68 @@ do_delete(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 	return reply_fmt(reply, len, "0\n");
 }
 
+/*
+ * Named Q fields. "_a" is the party named by the first tag, "_o" the
+ * other one; a leg's figures describe what that party sends.
+ */
+enum qfield { Q_TTL, Q_PKTS_IN, Q_RELAYED, Q_DROPPED, Q_HANDOVERS, Q_INVALID,
+	Q_EXPECTED, Q_LOST, Q_JITTER, Q_MAXJITTER, Q_WIRE_BYTES };
+
+static const struct {
+	const char	*name;
+	enum qfield	 field;
+	int		 side;		/* 0: a, 1: o, -1: whole media */
+} qfields[] = {
+	{ "ttl", Q_TTL, -1 },
+	{ "npkts_ina", Q_PKTS_IN, 0 },	{ "npkts_ino", Q_PKTS_IN, 1 },
+	{ "nrelayed", Q_RELAYED, -1 },	{ "ndropped", Q_DROPPED, -1 },
+	{ "ninvalid", Q_INVALID, -1 },
+	{ "handovers_a", Q_HANDOVERS, 0 }, { "handovers_o", Q_HANDOVERS, 1 },
+	{ "expected_a", Q_EXPECTED, 0 }, { "expected_o", Q_EXPECTED, 1 },
+	{ "lost_a", Q_LOST, 0 },	{ "lost_o", Q_LOST, 1 },
+	{ "jitter_us_a", Q_JITTER, 0 },	{ "jitter_us_o", Q_JITTER, 1 },
+	{ "maxjitter_us_a", Q_MAXJITTER, 0 }, { "maxjitter_us_o", Q_MAXJITTER, 1 },
+	{ "wire_bytes_a", Q_WIRE_BYTES, 0 }, { "wire_bytes_o", Q_WIRE_BYTES, 1 },
+};
+
+static int64_t
+leg_field(struct leg *l, enum qfield f)
+{
+	switch (f) {
+	case Q_PKTS_IN:		return (int64_t)leg_rx(l);
+	case Q_RELAYED:		return (int64_t)leg_relayed(l);
+	case Q_DROPPED:		return (int64_t)leg_dropped(l);
+	case Q_HANDOVERS:	return (int64_t)counter_get(&l->switches);
+	case Q_INVALID:		return (int64_t)(counter_get(&l->rtp.invalid_pkts) +
+				    counter_get(&l->rtcp.invalid_pkts));
+	case Q_EXPECTED:	return (int64_t)counter_get(&l->report.expected);
+	case Q_LOST:		return (int64_t)counter_get(&l->report.lost);
+	case Q_JITTER:		return (int64_t)counter_get(&l->report.jitter_us);
+	case Q_MAXJITTER:	return (int64_t)counter_get(&l->report.max_jitter_us);
+	case Q_WIRE_BYTES:	return (int64_t)counter_get(&l->report.rx_wire_bytes);
+	case Q_TTL:		break;
+	}
+	return 0;
+}
+
 /* One named Q field; -1 if the name is unknown. */
 static int
-query_field(struct ctl_ctx *ctx, struct media *m, unsigned a, const struct ctl_str *name,
-    uint64_t now, uint64_t *v)
+query_field(struct ctl_ctx *ctx, struct media *m, unsigned a,
+    const struct ctl_str *name, uint64_t now, int64_t *v)
 {
-	struct leg *la = &m->leg[a], *lo = &m->leg[a ^ 1];
-	static const char *const names[] = { "ttl", "npkts_ina", "npkts_ino",
-	    "nrelayed", "ndropped", "handovers_a", "handovers_o",
-	    "ninvalid", NULL };
-	unsigned i;
+	size_t i;
 
-	for (i = 0; names[i]; i++)
-		if (ctl_str_eq(name, names[i], strlen(names[i])))
-			break;
-	switch (i) {
-	case 0: *v = media_ttl_left(ctx, m, now); return 0;
-	case 1: *v = leg_rx(la); return 0;
-	case 2: *v = leg_rx(lo); return 0;
-	case 3: *v = leg_relayed(la) + leg_relayed(lo); return 0;
-	case 4: *v = leg_dropped(la) + leg_dropped(lo); return 0;
-	case 5: *v = counter_get(&la->switches); return 0;
-	case 6: *v = counter_get(&lo->switches); return 0;
-	case 7: *v = counter_get(&la->rtp.invalid_pkts) + counter_get(&la->rtcp.invalid_pkts) +
-		    counter_get(&lo->rtp.invalid_pkts) + counter_get(&lo->rtcp.invalid_pkts);
+	for (i = 0; i < sizeof(qfields) / sizeof(qfields[0]); i++) {
+		if (!ctl_str_eq(name, qfields[i].name, strlen(qfields[i].name)))
+			continue;
+		if (qfields[i].field == Q_TTL)
+			*v = media_ttl_left(ctx, m, now);
+		else if (qfields[i].side >= 0)
+			*v = leg_field(&m->leg[a ^ (unsigned)qfields[i].side],
+			    qfields[i].field);
+		else
+			*v = leg_field(&m->leg[0], qfields[i].field) +
+			    leg_field(&m->leg[1], qfields[i].field);
 		return 0;
 	}
 	return -1;
@@ -408,7 +418,8 @@ do_query(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len
 	};
 	const struct ctl_str *names = cmd->nqnames ? cmd->qnames : defaults;
 	unsigned n = cmd->nqnames ? cmd->nqnames : 5, i, a;
-	uint64_t now = now_ms(), v;
+	uint64_t now = now_ms();
+	int64_t v;
 	struct call *c;
 	struct media *m;
 	size_t off = 0;
@@ -422,10 +433,10 @@ do_query(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len
 		if (query_field(ctx, m, a, &names[i], now, &v) != 0)
 			return reply_fmt(reply, len, "E%d\n", E_QUERY);
 		if (cmd->mods.verbose)
-			off += reply_fmt(reply + off, len - off, "%s%.*s=%" PRIu64,
+			off += reply_fmt(reply + off, len - off, "%s%.*s=%" PRId64,
 			    i ? " " : "", (int)names[i].len, names[i].p, v);
 		else
-			off += reply_fmt(reply + off, len - off, "%s%" PRIu64,
+			off += reply_fmt(reply + off, len - off, "%s%" PRId64,
 			    i ? " " : "", v);
 		if (off >= len - 1)
 			return reply_fmt(reply, len, "E%d\n", E_TOO_BIG);

@@ -260,3 +260,29 @@ relay_apply_signal(struct leg *leg, const struct addr *a,
 	log_debug("call %s media %u leg %u: signalled %s", leg->media->call_id,
 	    leg->media->num, leg->idx, addr_str(a, buf, sizeof(buf)));
 }
+
+static void
+publish_leg(struct leg *leg, uint64_t now_us)
+{
+	struct leg_report *out = &leg->report;
+	struct stats_report r;
+	unsigned i;
+
+	stats_snapshot(&leg->stats, now_us, &r);
+	counter_set(&out->expected, r.expected);
+	counter_set(&out->lost, (uint64_t)r.lost);
+	counter_set(&out->duplicates, r.duplicates);
+	counter_set(&out->reordered, r.reordered);
+	counter_set(&out->jitter_us, (uint64_t)(r.jitter_ms * 1000.0));
+	counter_set(&out->max_jitter_us, (uint64_t)(r.max_jitter_ms * 1000.0));
+	counter_set(&out->rx_wire_bytes, r.rx_wire_bytes);
+	for (i = 0; i < DROP_REASON_MAX; i++)
+		counter_set(&out->drops[i], leg->latch.drops[i]);
+}
+
+void
+relay_publish(struct media *m, uint64_t now_us)
+{
+	publish_leg(&m->leg[0], now_us);
+	publish_leg(&m->leg[1], now_us);
+}

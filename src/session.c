@@ -7,9 +7,13 @@
  */
 #include "session.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "log.h"
 
 int
 calls_init(struct call_table *t, unsigned nbuckets)
@@ -219,4 +223,48 @@ media_lookup(struct call *c, struct media *after, unsigned num,
 		}
 	}
 	return NULL;
+}
+
+uint64_t
+leg_rx(struct leg *l)
+{
+	return counter_get(&l->rtp.rx_pkts) + counter_get(&l->rtcp.rx_pkts);
+}
+
+uint64_t
+leg_relayed(struct leg *l)
+{
+	return counter_get(&l->rtp.relayed_pkts) + counter_get(&l->rtcp.relayed_pkts);
+}
+
+uint64_t
+leg_dropped(struct leg *l)
+{
+	return counter_get(&l->rtp.dropped_pkts) + counter_get(&l->rtcp.dropped_pkts);
+}
+
+/* What an operator greps for when a call went bad. */
+void
+media_log_summary(struct media *m, const char *reason, uint64_t now)
+{
+	char q[2][128];
+	int64_t lost, expected;
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		expected = (int64_t)counter_get(&m->leg[i].report.expected);
+		lost = (int64_t)counter_get(&m->leg[i].report.lost);
+		snprintf(q[i], sizeof(q[i]), "%" PRIu64 " pkts, loss %.2f%%, "
+		    "jitter %.1f ms (max %.1f), handovers %" PRIu64, leg_rx(&m->leg[i]),
+		    expected > 0 && lost > 0 ? 100.0 * (double)lost / (double)expected : 0.0,
+		    (double)counter_get(&m->leg[i].report.jitter_us) / 1000.0,
+		    (double)counter_get(&m->leg[i].report.max_jitter_us) / 1000.0,
+		    counter_get(&m->leg[i].switches));
+	}
+	log_info("call %s media %u ended (%s) after %.1f s: from %s: %s; from %s: %s; "
+	    "relayed %" PRIu64 ", dropped %" PRIu64, m->call_id, m->num, reason,
+	    (double)(now - m->created_ms) / 1000.0, m->tag[0], q[0],
+	    m->tag[1] ? m->tag[1] : "-", q[1],
+	    leg_relayed(&m->leg[0]) + leg_relayed(&m->leg[1]),
+	    leg_dropped(&m->leg[0]) + leg_dropped(&m->leg[1]));
 }

@@ -69,6 +69,22 @@ struct stream {
 	counter_t	 send_errors;
 };
 
+/*
+ * What the control thread may read of a leg's statistics: the worker
+ * publishes a snapshot here once a second (relay_publish), so Q, I and the
+ * metrics never touch the worker's own structs.
+ */
+struct leg_report {
+	counter_t	 expected;	/* RTP packets, by sequence numbers */
+	counter_t	 lost;		/* int64 stored as two's complement */
+	counter_t	 duplicates;
+	counter_t	 reordered;
+	counter_t	 jitter_us;	/* RFC 3550 interarrival jitter */
+	counter_t	 max_jitter_us;
+	counter_t	 rx_wire_bytes;	/* incl. UDP, IP and Ethernet overhead */
+	counter_t	 drops[DROP_REASON_MAX];
+};
+
 struct media;
 
 struct leg {
@@ -87,6 +103,7 @@ struct leg {
 
 	counter_t	 last_rx_ms;	/* last packet accepted from the peer */
 	counter_t	 switches;	/* handovers, mirrored from the latch */
+	struct leg_report report;
 };
 
 struct call;
@@ -150,6 +167,13 @@ void	 media_destroy(struct media *m);
  * starting after `after` (NULL: from the first). *leg_of_t1 gets the
  * index of the leg facing the party named by t1. t2 may be NULL.
  */
+/* Per-leg figures, safe from any thread (atomics). */
+uint64_t leg_rx(struct leg *l);
+uint64_t leg_relayed(struct leg *l);
+uint64_t leg_dropped(struct leg *l);
+/* The end-of-call log line; the owning worker writes it with exact figures. */
+void	 media_log_summary(struct media *m, const char *reason, uint64_t now);
+
 struct media *media_lookup(struct call *c, struct media *after, unsigned num,
 	    const char *t1, size_t l1, const char *t2, size_t l2, unsigned *leg_of_t1);
 

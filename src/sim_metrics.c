@@ -330,3 +330,45 @@ sim_flow_lost_between(const struct sim_flow *f, int64_t t0, int64_t t1)
 			n++;
 	return n;
 }
+
+void
+sim_move_obs_init(struct sim_move_obs *o, int64_t at_us, int64_t period_end_us,
+    uint8_t path)
+{
+	memset(o, 0, sizeof(*o));
+	o->at_us = at_us;
+	o->period_end_us = period_end_us;
+	o->path = path;
+	o->first_tx_idx = o->first_rx_idx = o->first_dl_idx = -1;
+}
+
+void
+sim_switch_measure(const struct sim_flow *mover, const struct sim_flow *peer,
+    const struct sim_move_obs *o, int64_t window_us, struct sim_switch *sw)
+{
+	uint32_t i;
+
+	memset(sw, 0, sizeof(*sw));
+	sw->up = o->first_rx_idx >= 0 && o->first_tx_idx >= 0;
+	if (sw->up) {
+		sw->up_pkts = o->first_rx_idx - o->first_tx_idx;
+		sw->up_us = o->first_rx_us - o->first_tx_us;
+	} else {
+		for (i = 0; i < mover->nsent; i++)
+			if (mover->sent_path[i] == o->path)
+				sw->up_pkts++;
+	}
+	sw->down = o->first_dl_idx >= 0 && o->first_tx_idx >= 0 &&
+	    o->first_dl_idx < peer->nsent;
+	if (sw->down) {
+		sw->down_us = o->first_dl_us - o->first_tx_us;
+		sw->down_pkts = sim_flow_sent_between(peer, o->first_tx_us,
+		    peer->sent_us[o->first_dl_idx]);
+	} else if (o->first_tx_idx >= 0)
+		sw->down_pkts = sim_flow_sent_between(peer, o->first_tx_us,
+		    o->period_end_us);
+	sw->lost_up = sim_flow_lost_between(mover, o->at_us - window_us,
+	    o->at_us + window_us);
+	sw->lost_down = sim_flow_lost_between(peer, o->at_us - window_us,
+	    o->at_us + window_us);
+}

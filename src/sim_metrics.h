@@ -124,6 +124,49 @@ uint32_t sim_flow_sent_between(const struct sim_flow *f, int64_t t0, int64_t t1)
 uint32_t sim_flow_lost_between(const struct sim_flow *f, int64_t t0, int64_t t1);
 
 /*
+ * One handover as the run saw it, filled while packets flow: the mover
+ * made move number `path` (its packets since carry that path) at at_us;
+ * the move's period lasts until period_end_us (the next move, or the end).
+ * Indexes are -1 until the event happened.
+ */
+struct sim_move_obs {
+	int64_t		at_us, period_end_us;
+	uint8_t		path;
+	int64_t		first_tx_idx, first_tx_us;	/* mover, new address */
+	int64_t		first_rx_idx, first_rx_us;	/* ... reached the peer */
+	int64_t		first_dl_idx, first_dl_us;	/* peer's packet at the
+							   new address */
+};
+
+void	sim_move_obs_init(struct sim_move_obs *o, int64_t at_us,
+	    int64_t period_end_us, uint8_t path);
+
+/*
+ * The switch figures of one move:
+ *   up         some packet from the new address reached the peer
+ *   up_pkts    mover's packets from the new address before the first
+ *              one that arrived (all it sent from there if none did)
+ *   up_us      first arrival - first send from the new address
+ *   down       the peer's media reached the new address
+ *   down_us    first delivery there - the mover's first packet from there
+ *              (negative when the relay moved on signalling alone)
+ *   down_pkts  peer packets sent from that first packet until the one
+ *              that arrived (until the period ends if none did)
+ *   lost_up, lost_down  packets sent within +-window_us of the move
+ *              that were never accepted, mover's and peer's
+ */
+struct sim_switch {
+	bool		up, down;
+	int64_t		up_pkts, up_us;
+	int64_t		down_pkts, down_us;
+	uint32_t	lost_up, lost_down;
+};
+
+void	sim_switch_measure(const struct sim_flow *mover,
+	    const struct sim_flow *peer, const struct sim_move_obs *o,
+	    int64_t window_us, struct sim_switch *sw);
+
+/*
  * Nearest-rank percentile (pct 1..100) of v[0..n-1], sorting v in place.
  * n must be > 0.
  */

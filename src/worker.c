@@ -17,6 +17,8 @@
 #include "relay.h"
 
 #define MAX_EVENTS 64
+/* How often statistics are published for the control thread. */
+#define PUBLISH_MS 1000
 
 uint64_t
 now_us(void)
@@ -89,9 +91,16 @@ worker_signal(struct worker *w, struct media *m, unsigned leg,
 }
 
 int
-worker_detach(struct worker *w, struct media *m)
+worker_detach(struct worker *w, struct media *m, const char *reason)
 {
-	return post_new(w, WMSG_DETACH, m, 0, NULL, NULL, -1);
+	struct wmsg *msg;
+
+	if ((msg = calloc(1, sizeof(*msg))) == NULL)
+		return -1;
+	msg->type = WMSG_DETACH;
+	msg->media = m;
+	msg->reason = reason;
+	return worker_post(w, msg);
 }
 
 static void
@@ -120,6 +129,16 @@ own_media(struct worker *w, struct media *m)
 		poll_stream(w, &m->leg[i].rtp, EPOLL_CTL_ADD);
 		poll_stream(w, &m->leg[i].rtcp, EPOLL_CTL_ADD);
 	}
+}
+
+static void
+publish_all(struct worker *w)
+{
+	struct media *m;
+	uint64_t us = now_us();
+
+	for (m = w->owned; m; m = m->wnext)
+		relay_publish(m, us);
 }
 
 static void
@@ -164,6 +183,8 @@ handle_messages(struct worker *w)
 			    m->set_pts ? &m->pts : NULL, m->asymmetric, now_ms());
 			break;
 		case WMSG_DETACH:
+			relay_publish(m->media, now_us());
+			media_log_summary(m->media, m->reason, now_ms());
 			drop_media(w, m->media);
 			break;
 		}
@@ -178,6 +199,7 @@ worker_main(void *arg)
 	struct epoll_event ev[MAX_EVENTS];
 	struct relay_buffers *rb;
 	cpu_set_t set;
+	uint64_t next_publish;
 	int n, i;
 
 	if (w->cpu >= 0) {
@@ -190,8 +212,9 @@ worker_main(void *arg)
 		log_err("worker %u: out of memory for packet buffers", w->id);
 		return NULL;
 	}
+	next_publish = now_ms() + PUBLISH_MS;
 	while (!atomic_load(&w->stop)) {
-		n = epoll_wait(w->epfd, ev, MAX_EVENTS, 500);
+		n = epoll_wait(w->epfd, ev, MAX_EVENTS, PUBLISH_MS);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -203,6 +226,10 @@ worker_main(void *arg)
 				handle_messages(w);
 			else
 				relay_stream_ready(w, rb, ev[i].data.ptr);
+		}
+		if (now_ms() >= next_publish) {
+			publish_all(w);
+			next_publish = now_ms() + PUBLISH_MS;
 		}
 	}
 	relay_buffers_free(rb);

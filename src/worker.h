@@ -28,6 +28,7 @@ struct wmsg {
 	struct pt_set	 pts;
 	bool		 set_pts;
 	int		 asymmetric;	/* 1: becomes asymmetric (`A`), -1: unchanged */
+	const char	*reason;	/* WMSG_DETACH: a static string for the log */
 	struct wmsg	*next;
 };
 
@@ -62,7 +63,7 @@ int	worker_post(struct worker *w, struct wmsg *m);
 int	worker_attach(struct worker *w, struct media *m);
 int	worker_signal(struct worker *w, struct media *m, unsigned leg,
 	    const struct addr *a, const struct pt_set *pts, int asymmetric);
-int	worker_detach(struct worker *w, struct media *m);
+int	worker_detach(struct worker *w, struct media *m, const char *reason);
 
 uint64_t now_ms(void);
 uint64_t now_us(void);
