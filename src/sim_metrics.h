@@ -120,8 +120,10 @@ struct sim_flow_sum {
 /* Returns 0, or -1 if the scratch space for the percentiles is missing. */
 int	sim_flow_summary(const struct sim_flow *f, struct sim_flow_sum *s);
 /* Packets sent in [t0, t1), and those of them never accepted. */
-uint32_t sim_flow_sent_between(const struct sim_flow *f, int64_t t0, int64_t t1);
-uint32_t sim_flow_lost_between(const struct sim_flow *f, int64_t t0, int64_t t1);
+uint32_t sim_flow_sent_between(const struct sim_flow *f, int64_t t0,
+	    int64_t t1);
+uint32_t sim_flow_lost_between(const struct sim_flow *f, int64_t t0,
+	    int64_t t1);
 
 /*
  * One handover as the run saw it, filled while packets flow: the mover
@@ -132,10 +134,12 @@ uint32_t sim_flow_lost_between(const struct sim_flow *f, int64_t t0, int64_t t1)
 struct sim_move_obs {
 	int64_t		at_us, period_end_us;
 	uint8_t		path;
-	int64_t		first_tx_idx, first_tx_us;	/* mover, new address */
-	int64_t		first_rx_idx, first_rx_us;	/* ... reached the peer */
-	int64_t		first_dl_idx, first_dl_us;	/* peer's packet at the
-							   new address */
+	/* The mover's first packet from the new address... */
+	int64_t		first_tx_idx, first_tx_us;
+	/* ... the first of those the peer got ... */
+	int64_t		first_rx_idx, first_rx_us;
+	/* ... and the peer's first packet delivered there. */
+	int64_t		first_dl_idx, first_dl_us;
 };
 
 void	sim_move_obs_init(struct sim_move_obs *o, int64_t at_us,

@@ -32,7 +32,7 @@ static const char *const attack_names[] = {
 	[SIM_ATK_SSRCGUESS] = "ssrcguess",
 };
 
-static int
+static int __attribute__((format(printf, 3, 4)))
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -131,7 +131,8 @@ sim_move_parse(const char *spec, struct sim_move *m, char *err, size_t errlen)
 	if ((nt = split(spec, buf, sizeof(buf), tok)) < 2)
 		return fail(err, errlen, "move '%s': want T:KIND[:opts]", spec);
 	if (parse_num(tok[0], 0, SIM_MAX_MS, &m->at_ms) == -1)
-		return fail(err, errlen, "move '%s': bad time '%s'", spec, tok[0]);
+		return fail(err, errlen, "move '%s': bad time '%s'", spec,
+		    tok[0]);
 	for (k = 0; k < sizeof(move_names) / sizeof(move_names[0]); k++)
 		if (strcmp(tok[1], move_names[k]) == 0)
 			break;
@@ -147,21 +148,20 @@ sim_move_parse(const char *spec, struct sim_move *m, char *err, size_t errlen)
 			m->reinvite = true;
 		else if (opt_is(tok[i], "overlap", &val)) {
 			if (parse_num(val, 0, 60000, &m->overlap_ms) == -1)
-				return fail(err, errlen,
-				    "move '%s': overlap wants 0..60000 ms", spec);
+				return fail(err, errlen, "move '%s': overlap"
+				    " wants 0..60000 ms", spec);
 		} else if (opt_is(tok[i], "silence", &val)) {
 			if (parse_num(val, 0, 60000, &m->silence_ms) == -1)
-				return fail(err, errlen,
-				    "move '%s': silence wants 0..60000 ms", spec);
+				return fail(err, errlen, "move '%s': silence"
+				    " wants 0..60000 ms", spec);
 		} else
-			return fail(err, errlen, "move '%s': unknown option '%s'",
-			    spec, tok[i]);
+			return fail(err, errlen,
+			    "move '%s': unknown option '%s'", spec, tok[i]);
 	}
 	/* Silence is a stretch of the media before the move, not before it. */
 	if (m->silence_ms > m->at_ms)
-		return fail(err, errlen,
-		    "move '%s': silence is longer than the time before the move",
-		    spec);
+		return fail(err, errlen, "move '%s': silence is longer than"
+		    " the time before the move", spec);
 	return 0;
 }
 
@@ -219,16 +219,18 @@ sim_attack_parse(const char *spec, struct sim_attack *a, char *err,
 		} else if (opt_is(tok[i], "from", &val)) {
 			if (addr_parse(&a->from, val, 0, AF_INET) == -1 ||
 			    !sim_addr_is_loopback(&a->from))
-				return fail(err, errlen,
-				    "attack: from wants an IPv4 loopback address");
+				return fail(err, errlen, "attack: from wants"
+				    " an IPv4 loopback address");
 		} else if (opt_is(tok[i], "start", &val)) {
-			if (parse_num(val, -10000, SIM_MAX_MS, &a->start_ms) == -1)
-				return fail(err, errlen,
-				    "attack: start wants -10000..%d ms", SIM_MAX_MS);
+			if (parse_num(val, -10000, SIM_MAX_MS,
+			    &a->start_ms) == -1)
+				return fail(err, errlen, "attack: start wants"
+				    " -10000..%d ms", SIM_MAX_MS);
 		} else if (opt_is(tok[i], "stop", &val)) {
-			if (parse_num(val, -10000, SIM_MAX_MS, &a->stop_ms) == -1)
-				return fail(err, errlen,
-				    "attack: stop wants -10000..%d ms", SIM_MAX_MS);
+			if (parse_num(val, -10000, SIM_MAX_MS,
+			    &a->stop_ms) == -1)
+				return fail(err, errlen, "attack: stop wants"
+				    " -10000..%d ms", SIM_MAX_MS);
 		} else if (opt_is(tok[i], "ports", &val)) {
 			if (parse_num(val, 1, SIM_MAX_ATTACK_PORTS, &v) == -1)
 				return fail(err, errlen,
@@ -246,12 +248,12 @@ sim_attack_parse(const char *spec, struct sim_attack *a, char *err,
 				return fail(err, errlen,
 				    "attack: legs wants a, b or ab");
 		} else
-			return fail(err, errlen, "attack '%s': unknown option '%s'",
-			    spec, tok[i]);
+			return fail(err, errlen,
+			    "attack '%s': unknown option '%s'", spec, tok[i]);
 	}
 	if (a->stop_ms != -1 && a->stop_ms <= a->start_ms)
-		return fail(err, errlen, "attack '%s': stop must be after start",
-		    spec);
+		return fail(err, errlen,
+		    "attack '%s': stop must be after start", spec);
 	return 0;
 }
 
