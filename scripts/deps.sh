@@ -15,7 +15,8 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config \
-	libcmocka-dev libpcap-dev \
+	libcmocka-dev libpcap-dev libmicrohttpd-dev \
+	curl \
 	python3 python3-pytest \
 	kamailio sip-tester \
 	procps iproute2 >/dev/null

@@ -15,7 +15,7 @@ enum {
 	OPT_WORKERS = 256, OPT_AFFINITY, OPT_MAX_CALLS, OPT_HANDOVER,
 	OPT_SWITCH_PKTS, OPT_BUSY_PKTS, OPT_PROBATION_PKTS, OPT_GUARD_MS,
 	OPT_PTIME, OPT_SEQ_SLACK, OPT_SWITCH_INTERVAL, OPT_MAX_SWITCHES,
-	OPT_LOG,
+	OPT_LOG, OPT_METRICS,
 };
 
 static const struct option long_options[] = {
@@ -34,6 +34,7 @@ static const struct option long_options[] = {
 	{ "log",		required_argument, NULL, OPT_LOG },
 	{ "pidfile",		required_argument, NULL, 'p' },
 	{ "user",		required_argument, NULL, 'u' },
+	{ "metrics",		required_argument, NULL, OPT_METRICS },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "affinity",		no_argument,	   NULL, OPT_AFFINITY },
 	{ "max-calls",		required_argument, NULL, OPT_MAX_CALLS },
@@ -77,6 +78,7 @@ config_usage(FILE *out, const char *prog)
 "                              [udp:127.0.0.1:22222]\n"
 "  -n, --notify TARGET         permitted timeout-notification target:\n"
 "                              unix:PATH or tcp:HOST:PORT (repeatable)\n"
+"      --metrics HOST:PORT     serve Prometheus metrics at /metrics\n"
 "\n"
 "Handover (see README: Secure handover)\n"
 "      --handover POLICY       off | ssrc | probation [probation]\n"
@@ -230,6 +232,9 @@ config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 			break;
 		case 'u':
 			c->user = optarg;
+			break;
+		case OPT_METRICS:
+			c->metrics = optarg;
 			break;
 		case OPT_WORKERS:
 			if (parse_uint(optarg, 1, 64, &v) != 0)

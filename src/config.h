@@ -51,6 +51,7 @@ struct config {
 	const char	*log_target;		/* stderr, syslog, or a path */
 	const char	*pidfile;
 	const char	*user;			/* drop to this user (and its group) */
+	const char	*metrics;		/* HOST:PORT for /metrics, or NULL */
 
 	struct latch_config latch;
 };

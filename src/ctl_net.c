@@ -18,7 +18,9 @@
 #include "log.h"
 #include "rcache.h"
 
-#define CTL_REPLY_MAX	4096
+#define CTL_REPLY_MAX	65000	/* one UDP datagram; `Il` listings fill it */
+/* Controllers read replies into 256 bytes; only those are worth caching. */
+#define RCACHE_REPLY_MAX 256
 #define CTL_MAX_CONNS	256
 #define RCACHE_TTL_MS	30000	/* longer than any controller's retry span */
 #define RCACHE_MAX	65536
@@ -237,7 +239,9 @@ handle_udp(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *ep)
 			if (rlen < CTL_REPLY_MAX - 16)
 				rlen += ctl_execute(ctx, cmd, cmdlen, &from, out + rlen,
 				    CTL_REPLY_MAX - rlen);
-			(void)rcache_put(&n->rcache, key, klen, out, rlen, now_ms());
+			/* Big replies come from read-only commands: re-running is harmless. */
+			if (rlen <= RCACHE_REPLY_MAX)
+				(void)rcache_put(&n->rcache, key, klen, out, rlen, now_ms());
 			cached = out;
 		}
 		if (sendto(ep->fd, cached, rlen, 0, (struct sockaddr *)&ss, sl) < 0)

@@ -594,7 +594,8 @@ ctl_parse(const char *buf, size_t len, struct ctl_cmd *out)
 	case CTL_I:
 		if (n != 1)
 			return E_ARGC;
-		out->mods.verbose = has_mod(m, 'b') || has_mod(m, 'l');
+		/* rtproam: `l` lists the calls after the totals. */
+		out->mods.verbose = has_mod(m, 'l');
 		return CTL_OK;
 	case CTL_G:
 		out->mods.verbose = has_mod(m, 'v');

@@ -65,14 +65,21 @@ media_ttl_left(struct ctl_ctx *ctx, struct media *m, uint64_t now)
 static void
 media_delete(struct ctl_ctx *ctx, struct media *m, const char *reason)
 {
+	struct leg *l;
+	int64_t expected, lost;
 	unsigned i;
 
+	totals_add_media(&ctx->ended, m);
 	for (i = 0; i < 2; i++) {
-		ctx->ended_rx += leg_rx(&m->leg[i]);
-		ctx->ended_tx += leg_relayed(&m->leg[i]);
-		ctx->ended_dropped += leg_dropped(&m->leg[i]);
-		ctx->ended_switches += counter_get(&m->leg[i].switches);
-		ports_release(&ctx->ports, m->leg[i].port);
+		l = &m->leg[i];
+		expected = (int64_t)counter_get(&l->report.expected);
+		lost = (int64_t)counter_get(&l->report.lost);
+		if (expected > 0) {
+			histogram_observe(&ctx->jitter_ms,
+			    (double)counter_get(&l->report.jitter_us) / 1000.0);
+			histogram_observe(&ctx->loss_pct, lost > 0 ?
+			    100.0 * (double)lost / (double)expected : 0.0);
+		}
 	}
 	media_unlink(&ctx->calls, m);
 	/* The worker closes the sockets and frees it; we must not touch it again. */
@@ -184,12 +191,17 @@ media_open(struct ctl_ctx *ctx, struct media *m, const struct ctl_cmd *cmd,
 		return E_NO_LOCAL_AF;
 	if (mods->handover >= 0)
 		policy = (enum latch_policy)mods->handover;
+	m->ports = &ctx->ports;
 	for (i = 0; i < 2; i++) {
-		if (open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0) {
-			if (i == 1)
-				ports_release(&ctx->ports, m->leg[0].port);
-			return E_NO_PORTS;
-		}
+		/*
+		 * Out of ports: deleted calls may still be closing theirs in a
+		 * worker. Let the workers catch up once before saying E7, which
+		 * makes a SIP proxy take this relay out of service for a while.
+		 */
+		if (open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0 &&
+		    (workers_flush(ctx->workers, ctx->nworkers, 1000) != 0 ||
+		    open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0))
+			return E_NO_PORTS;	/* media_destroy() closes what is open */
 		latch_init(&m->leg[i].latch, &ctx->cfg->latch, policy, false);
 		stats_init(&m->leg[i].stats, addr_family(local[i]));
 	}
@@ -288,6 +300,8 @@ do_update(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 			return reply_fmt(reply, len, "E%d\n", err);
 		}
 		m->worker = ctx->next_worker++ % ctx->nworkers;
+		if (c->media == m && m->next == NULL)
+			call_created(&ctx->calls);	/* its first media: a new call */
 		leg_t1 = 0;
 		created = true;
 	}
@@ -347,7 +361,8 @@ do_delete(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
  * other one; a leg's figures describe what that party sends.
  */
 enum qfield { Q_TTL, Q_PKTS_IN, Q_RELAYED, Q_DROPPED, Q_HANDOVERS, Q_INVALID,
-	Q_EXPECTED, Q_LOST, Q_JITTER, Q_MAXJITTER, Q_WIRE_BYTES };
+	Q_EXPECTED, Q_LOST, Q_JITTER, Q_MAXJITTER, Q_WIRE_BYTES,
+	Q_RTT, Q_FAR_LOST, Q_FAR_FRACTION, Q_FAR_JITTER };
 
 static const struct {
 	const char	*name;
@@ -364,6 +379,11 @@ static const struct {
 	{ "jitter_us_a", Q_JITTER, 0 },	{ "jitter_us_o", Q_JITTER, 1 },
 	{ "maxjitter_us_a", Q_MAXJITTER, 0 }, { "maxjitter_us_o", Q_MAXJITTER, 1 },
 	{ "wire_bytes_a", Q_WIRE_BYTES, 0 }, { "wire_bytes_o", Q_WIRE_BYTES, 1 },
+	/* From each party's RTCP: what it says it receives, and the round trip. */
+	{ "rtt_us_a", Q_RTT, 0 },	{ "rtt_us_o", Q_RTT, 1 },
+	{ "rlost_a", Q_FAR_LOST, 0 },	{ "rlost_o", Q_FAR_LOST, 1 },
+	{ "rfraction_a", Q_FAR_FRACTION, 0 }, { "rfraction_o", Q_FAR_FRACTION, 1 },
+	{ "rjitter_us_a", Q_FAR_JITTER, 0 }, { "rjitter_us_o", Q_FAR_JITTER, 1 },
 };
 
 static int64_t
@@ -381,6 +401,10 @@ leg_field(struct leg *l, enum qfield f)
 	case Q_JITTER:		return (int64_t)counter_get(&l->report.jitter_us);
 	case Q_MAXJITTER:	return (int64_t)counter_get(&l->report.max_jitter_us);
 	case Q_WIRE_BYTES:	return (int64_t)counter_get(&l->report.rx_wire_bytes);
+	case Q_RTT:		return (int64_t)counter_get(&l->report.rtt_us);
+	case Q_FAR_LOST:	return (int64_t)counter_get(&l->report.far_cum_lost);
+	case Q_FAR_FRACTION:	return (int64_t)counter_get(&l->report.far_fraction_lost);
+	case Q_FAR_JITTER:	return (int64_t)counter_get(&l->report.far_jitter_us);
 	case Q_TTL:		break;
 	}
 	return 0;
@@ -446,42 +470,83 @@ do_query(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len
 
 /* ---- I, G, V, VF ---- */
 
-static void
-totals(struct ctl_ctx *ctx, uint64_t *rx, uint64_t *tx, uint64_t *dropped, uint64_t *sw)
+void
+ctl_totals(struct ctl_ctx *ctx, struct relay_totals *t)
 {
 	struct call *c;
 	struct media *m;
-	unsigned b, l;
+	unsigned b;
 
-	/* Ended media folded their counters in; add the live ones. */
-	*rx = ctx->ended_rx;
-	*tx = ctx->ended_tx;
-	*dropped = ctx->ended_dropped;
-	*sw = ctx->ended_switches;
+	*t = ctx->ended;
 	for (b = 0; b < ctx->calls.nbuckets; b++)
 		for (c = ctx->calls.buckets[b]; c; c = c->hnext)
 			for (m = c->media; m; m = m->next)
-				for (l = 0; l < 2; l++) {
-					*rx += leg_rx(&m->leg[l]);
-					*tx += leg_relayed(&m->leg[l]);
-					*dropped += leg_dropped(&m->leg[l]);
-					*sw += counter_get(&m->leg[l].switches);
-				}
+				totals_add_media(t, m);
+}
+
+/* One line per media for `Il`, in key=value form (no "name: number"). */
+static size_t
+list_media(struct ctl_ctx *ctx, struct media *m, uint64_t now, char *out, size_t len)
+{
+	char p[2][ADDR_STRLEN], r[2][ADDR_STRLEN];
+	struct addr rtp, rtcp;
+	unsigned i;
+
+	for (i = 0; i < 2; i++) {
+		leg_peers(&m->leg[i], &rtp, &rtcp);
+		addr_str(&rtp, p[i], sizeof(p[i]));
+		addr_str(&rtcp, r[i], sizeof(r[i]));
+	}
+	return reply_fmt(out, len, "call=%s media=%u tags=%s/%s ports=%u/%u "
+	    "peers=%s/%s rtcp=%s/%s pkts=%" PRIu64 "/%" PRIu64 " relayed=%" PRIu64
+	    " dropped=%" PRIu64 " handovers=%" PRIu64 "/%" PRIu64 " ttl=%u\n",
+	    m->call_id, m->num, m->tag[0], m->tag[1] ? m->tag[1] : "-",
+	    m->leg[0].port, m->leg[1].port, p[0], p[1], r[0], r[1],
+	    leg_rx(&m->leg[0]), leg_rx(&m->leg[1]),
+	    leg_relayed(&m->leg[0]) + leg_relayed(&m->leg[1]),
+	    leg_dropped(&m->leg[0]) + leg_dropped(&m->leg[1]),
+	    counter_get(&m->leg[0].switches), counter_get(&m->leg[1].switches),
+	    media_ttl_left(ctx, m, now));
 }
 
 static size_t
-do_info(struct ctl_ctx *ctx, char *reply, size_t len)
+do_info(struct ctl_ctx *ctx, bool list, char *reply, size_t len)
 {
-	uint64_t rx, tx, dropped, sw;
+	struct relay_totals t;
+	struct call *c;
+	struct media *m;
+	uint64_t now = now_ms();
+	size_t off, n;
+	unsigned b, more = 0;
 
-	totals(ctx, &rx, &tx, &dropped, &sw);
-	return reply_fmt(reply, len,
+	ctl_totals(ctx, &t);
+	off = reply_fmt(reply, len,
 	    "sessions created: %" PRIu64 "\nactive sessions: %u\n"
 	    "active streams: %u\npackets received: %" PRIu64 "\n"
 	    "packets transmitted: %" PRIu64 "\npackets dropped: %" PRIu64 "\n"
 	    "handovers: %" PRIu64 "\nsessions timed out: %" PRIu64 "\n",
 	    ctx->calls.created_total, ctx->calls.ncalls, ctx->calls.nmedia * 4,
-	    rx, tx, dropped, sw, ctx->calls_timed_out);
+	    t.rx, t.relayed, t.dropped, t.switches, ctx->calls_timed_out);
+	if (!list)
+		return off;
+	/* Keep room for the "more" line; a reply never exceeds len. */
+	for (b = 0; b < ctx->calls.nbuckets; b++) {
+		for (c = ctx->calls.buckets[b]; c; c = c->hnext) {
+			for (m = c->media; m; m = m->next) {
+				if (more == 0 && len - off > 64) {
+					n = list_media(ctx, m, now, reply + off, len - off - 48);
+					if (reply[off] != 'E') {
+						off += n;
+						continue;
+					}
+				}
+				more++;
+			}
+		}
+	}
+	if (more)
+		off += reply_fmt(reply + off, len - off, "more=%u\n", more);
+	return off;
 }
 
 /* Capabilities we really have (reference: docs/protocol.md, VF). */
@@ -498,6 +563,21 @@ capability(struct ctl_ctx *ctx, const struct ctl_str *date)
 	if (ctl_str_eq(date, "20081224", 8))
 		return ctx->cfg->nnotify > 0;
 	return 0;
+}
+
+/* Buckets for the quality of ended streams (metrics). */
+static const double jitter_bounds[] = { 1, 2, 5, 10, 20, 30, 50, 100, 200 };
+static const double loss_bounds[] = { 0, 0.1, 0.5, 1, 2, 5, 10, 20, 50 };
+
+void
+ctl_ctx_init(struct ctl_ctx *ctx, const struct config *cfg)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->cfg = cfg;
+	histogram_init(&ctx->jitter_ms, jitter_bounds,
+	    sizeof(jitter_bounds) / sizeof(jitter_bounds[0]));
+	histogram_init(&ctx->loss_pct, loss_bounds,
+	    sizeof(loss_bounds) / sizeof(loss_bounds[0]));
 }
 
 size_t
@@ -529,8 +609,9 @@ ctl_execute(struct ctl_ctx *ctx, const char *buf, size_t len,
 	case CTL_Q:
 		return do_query(ctx, &cmd, reply, replylen);
 	case CTL_I:
+		return do_info(ctx, cmd.mods.verbose, reply, replylen);
 	case CTL_G:
-		return do_info(ctx, reply, replylen);
+		return do_info(ctx, false, reply, replylen);
 	case CTL_X:
 		ctl_delete_all(ctx, "deleted (X)");
 		return reply_fmt(reply, replylen, "0\n");

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "histogram.h"
 #include "ports.h"
 #include "session.h"
 #include "worker.h"
@@ -26,11 +27,18 @@ struct ctl_ctx {
 	struct notify		*notify;
 	bool			 shutting_down;
 
-	/* Totals for I and G; media that ended fold their counters in here. */
+	/* Totals for I and the metrics; media that ended fold theirs in here. */
 	uint64_t		 cmds, cmd_errors;
 	uint64_t		 calls_timed_out, calls_deleted;
-	uint64_t		 ended_rx, ended_tx, ended_dropped, ended_switches;
+	struct relay_totals	 ended;
+	/* Quality of every stream that ended, for the metrics. */
+	struct histogram	 jitter_ms, loss_pct;
 };
+
+/* Zero the context and set up its histograms. */
+void	ctl_ctx_init(struct ctl_ctx *ctx, const struct config *cfg);
+/* Ended totals plus the live media's current counters. */
+void	ctl_totals(struct ctl_ctx *ctx, struct relay_totals *t);
 
 /*
  * Execute one command (no cookie) from `from` (NULL for unix sockets) and

@@ -22,11 +22,12 @@
 #include "ctl_net.h"
 #include "ctl_rtpp.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "worker.h"
 
 /* Sentinels for main's own epoll sources; ctl_net uses real pointers. */
-static char sig_tag, timer_tag;
+static char sig_tag, timer_tag, metrics_tag;
 
 static int
 raise_fd_limit(void)
@@ -122,6 +123,7 @@ run(struct config *cfg)
 {
 	struct ctl_ctx ctx;
 	struct ctl_net *net = NULL;
+	struct metrics *metrics = NULL;
 	struct epoll_event ev[32];
 	struct itimerspec its;
 	sigset_t mask;
@@ -131,8 +133,7 @@ run(struct config *cfg)
 	char err[256];
 	bool running = true;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.cfg = cfg;
+	ctl_ctx_init(&ctx, cfg);
 	if (ports_init(&ctx.ports, cfg->port_min, cfg->port_max) != 0 ||
 	    calls_init(&ctx.calls, 4096) != 0 ||
 	    (ctx.notify = notify_new(cfg)) == NULL) {
@@ -162,6 +163,12 @@ run(struct config *cfg)
 	}
 	if ((net = ctl_net_open(cfg, epfd, err, sizeof(err))) == NULL) {
 		log_err("%s", err);
+		goto out;
+	}
+	if (cfg->metrics != NULL &&
+	    ((metrics = metrics_start(cfg->metrics, &ctx, err, sizeof(err))) == NULL ||
+	    add_fd(epfd, metrics_fd(metrics), &metrics_tag) != 0)) {
+		log_err("%s", metrics ? strerror(errno) : err);
 		goto out;
 	}
 	if (cfg->user && drop_privileges(cfg->user) != 0)
@@ -198,6 +205,10 @@ run(struct config *cfg)
 					log_warn("timer: %s", strerror(errno));
 				ctl_expire(&ctx, now_ms());
 				ctl_net_tick(net, now_ms());
+				if (metrics)	/* MHD's own timeouts (idle connections) */
+					metrics_run(metrics);
+			} else if (ev[k].data.ptr == &metrics_tag) {
+				metrics_run(metrics);
 			} else {
 				ctl_net_event(net, &ctx, ev[k].data.ptr, ev[k].events);
 			}
@@ -211,6 +222,7 @@ out:
 	for (i = 0; i < started; i++)
 		worker_stop(&ctx.workers[i]);
 	free(ctx.workers);
+	metrics_stop(metrics);
 	ctl_net_close(net);
 	notify_free(ctx.notify);
 	calls_free(&ctx.calls);

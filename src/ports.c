@@ -18,6 +18,7 @@ ports_init(struct ports *p, uint16_t min, uint16_t max)
 	struct timespec ts;
 
 	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->lock, NULL);
 	p->min = (uint16_t)(min + (min & 1));
 	p->max = max;
 	if (p->max < p->min + 1)
@@ -37,6 +38,7 @@ ports_free(struct ports *p)
 {
 	free(p->busy);
 	p->busy = NULL;
+	pthread_mutex_destroy(&p->lock);
 }
 
 static uint64_t
@@ -72,10 +74,11 @@ uint16_t
 ports_open_pair(struct ports *p, const struct addr *local, int fds[2])
 {
 	unsigned start, i, idx;
-	uint16_t port;
+	uint16_t port = 0;
 
+	pthread_mutex_lock(&p->lock);
 	if (p->used >= p->npairs)
-		return 0;
+		goto out;
 	start = (unsigned)(next_random(p) % p->npairs);
 	for (i = 0; i < p->npairs; i++) {
 		idx = (start + i) % p->npairs;
@@ -90,9 +93,12 @@ ports_open_pair(struct ports *p, const struct addr *local, int fds[2])
 		}
 		p->busy[idx] = 1;
 		p->used++;
-		return port;
+		goto out;
 	}
-	return 0;
+	port = 0;
+out:
+	pthread_mutex_unlock(&p->lock);
+	return port;
 }
 
 void
@@ -103,8 +109,21 @@ ports_release(struct ports *p, uint16_t rtp_port)
 	if (rtp_port < p->min || rtp_port > p->max)
 		return;
 	idx = (unsigned)(rtp_port - p->min) / 2;
+	pthread_mutex_lock(&p->lock);
 	if (p->busy[idx]) {
 		p->busy[idx] = 0;
 		p->used--;
 	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+unsigned
+ports_free_pairs(struct ports *p)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&p->lock);
+	n = p->npairs - p->used;
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }

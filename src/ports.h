@@ -6,11 +6,18 @@
 #ifndef RTPROAM_PORTS_H
 #define RTPROAM_PORTS_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "addr.h"
 
+/*
+ * The control thread allocates; the worker that closes a media's sockets
+ * releases, so that a port is never handed out while its old socket is
+ * still bound. The lock is taken once per call set-up and tear-down.
+ */
 struct ports {
+	pthread_mutex_t	 lock;
 	uint16_t	 min, max;	/* inclusive; min rounded up to even */
 	unsigned	 npairs;
 	unsigned	 used;
@@ -28,7 +35,8 @@ void	ports_free(struct ports *p);
  * every free one is held by someone else: bind fails and we move on).
  */
 uint16_t ports_open_pair(struct ports *p, const struct addr *local, int fds[2]);
-/* Give the pair back; the caller has closed the sockets. */
+/* Give the pair back, from any thread, once its sockets are closed. */
 void	ports_release(struct ports *p, uint16_t rtp_port);
+unsigned ports_free_pairs(struct ports *p);
 
 #endif

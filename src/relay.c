@@ -21,10 +21,12 @@
 #include <sys/socket.h>
 
 #include "log.h"
+#include "rtcp.h"
 #include "worker.h"
 
 #define RELAY_BATCH	32
-#define RELAY_MTU	2048
+/* Jumbo-frame sized: video from a LAN peer must not be truncated. */
+#define RELAY_MTU	9216
 /* Batches per wakeup per socket: one busy socket must not starve the rest. */
 #define RELAY_ROUNDS	8
 
@@ -83,6 +85,21 @@ log_switch(const struct leg *leg, const struct latch_decision *d)
 	    (unsigned long long)leg->latch.switches);
 }
 
+/* Make the leg's destinations visible to the control thread (rare). */
+static void
+publish_peers(struct leg *leg)
+{
+	const struct addr *dst = latch_destination(&leg->latch);
+
+	pthread_mutex_lock(&leg->pub_lock);
+	if (dst)
+		leg->pub_peer = *dst;
+	else
+		addr_clear(&leg->pub_peer);
+	leg->pub_rtcp_peer = leg->rtcp_latch.peer;
+	pthread_mutex_unlock(&leg->pub_lock);
+}
+
 /* RTP received on an RTP port. Returns true to forward it. */
 static bool
 accept_rtp(struct leg *leg, const struct rtp_info *pkt, size_t len,
@@ -96,6 +113,7 @@ accept_rtp(struct leg *leg, const struct rtp_info *pkt, size_t len,
 	if (d.verdict == LATCH_SWITCHED) {
 		latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
 		counter_add(&leg->switches, 1);
+		publish_peers(leg);
 		log_switch(leg, &d);
 	}
 	stats_on_rtp(&leg->stats, pkt, len, us);
@@ -116,6 +134,49 @@ accept_rtcp(struct leg *leg, const struct rtp_info *pkt, const struct addr *src,
 	peer = latch_destination(&leg->latch);
 	return peer != NULL && leg->latch.trust != TRUST_SIGNALLED &&
 	    addr_equal(peer, src);
+}
+
+/*
+ * Learn from an accepted RTCP compound of this leg's party: remember when
+ * its SRs passed, keep its report about the other party's stream, and
+ * time the round trip of the other party's SR that the report echoes.
+ * RTCP arrives every few seconds, so this is off the hot path.
+ */
+static void
+observe_rtcp(struct leg *leg, const uint8_t *buf, size_t len, uint64_t us)
+{
+	struct rtcp_view *v = &leg->rtcp_view, *peer = &other_leg(leg)->rtcp_view;
+	const struct rtcp_block *b;
+	struct rtcp_info info;
+	unsigned i;
+
+	if (rtcp_parse(buf, len, &info) != RTCP_OK)
+		return;
+	if (info.has_sr) {
+		v->sr_mid32[v->sr_next] = info.ntp_mid32;
+		v->sr_at_us[v->sr_next] = us;
+		v->sr_next = (v->sr_next + 1) % RTCP_SR_MEMORY;
+	}
+	if (info.nblocks == 0)
+		return;
+	b = &info.blocks[0];
+	v->reports++;
+	v->fraction_lost = b->fraction_lost;
+	v->cum_lost = b->cum_lost;
+	v->jitter = b->jitter;
+	if (b->lsr == 0)
+		return;
+	for (i = 0; i < RTCP_SR_MEMORY; i++) {
+		/* DLSR is in 1/65536 s. */
+		if (peer->sr_mid32[i] == b->lsr && peer->sr_at_us[i] != 0 &&
+		    us > peer->sr_at_us[i]) {
+			v->rtt_us = (int64_t)(us - peer->sr_at_us[i]) -
+			    (int64_t)(((uint64_t)b->dlsr * 1000000u) >> 16);
+			if (v->rtt_us < 0)
+				v->rtt_us = 0;
+			break;
+		}
+	}
 }
 
 /* Where packets accepted on `in` go: the other leg's peer, or nowhere. */
@@ -147,6 +208,7 @@ send_queued(struct worker *w, struct relay_buffers *rb, struct stream *in,
 	if ((dst = destination_for(in, &out)) == NULL ||
 	    addr_family(dst) != addr_family(&out->leg->local)) {
 		/* The other party is on hold, or has no address yet. */
+		counter_add(&in->nodest_pkts, n);
 		counter_add(&in->dropped_pkts, n);
 		counter_add(&w->totals.dropped_pkts, n);
 		return;
@@ -183,7 +245,10 @@ accept_packet(struct stream *s, const uint8_t *buf, size_t len,
 			break;		/* RTP has no business on an RTCP port */
 		return accept_rtp(s->leg, &pkt, len, src, ms, us);
 	case PKT_RTCP:
-		return accept_rtcp(s->leg, &pkt, src, !s->is_rtcp);
+		if (!accept_rtcp(s->leg, &pkt, src, !s->is_rtcp))
+			return false;
+		observe_rtcp(s->leg, buf, len, us);
+		return true;
 	case PKT_INVALID:
 		break;
 	}
@@ -257,6 +322,7 @@ relay_apply_signal(struct leg *leg, const struct addr *a,
 		return;
 	latch_on_signal(&leg->latch, a, now);
 	latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
+	publish_peers(leg);
 	log_debug("call %s media %u leg %u: signalled %s", leg->media->call_id,
 	    leg->media->num, leg->idx, addr_str(a, buf, sizeof(buf)));
 }
@@ -268,6 +334,7 @@ publish_leg(struct leg *leg, uint64_t now_us)
 	struct stats_report r;
 	unsigned i;
 
+	publish_peers(leg);
 	stats_snapshot(&leg->stats, now_us, &r);
 	counter_set(&out->expected, r.expected);
 	counter_set(&out->lost, (uint64_t)r.lost);
@@ -278,6 +345,17 @@ publish_leg(struct leg *leg, uint64_t now_us)
 	counter_set(&out->rx_wire_bytes, r.rx_wire_bytes);
 	for (i = 0; i < DROP_REASON_MAX; i++)
 		counter_set(&out->drops[i], leg->latch.drops[i]);
+	counter_set(&out->far_reports, leg->rtcp_view.reports);
+	counter_set(&out->far_fraction_lost, leg->rtcp_view.fraction_lost);
+	counter_set(&out->far_cum_lost, (uint64_t)(int64_t)leg->rtcp_view.cum_lost);
+	/* The report is about the other party's stream: its clock converts. */
+	counter_set(&out->far_jitter_us, (uint64_t)leg->rtcp_view.jitter * 1000000u /
+	    stats_clock_rate(&other_leg(leg)->stats, other_leg(leg)->stats.pt));
+	counter_set(&out->rtt_us, leg->rtcp_view.rtt_us > 0 ?
+	    (uint64_t)leg->rtcp_view.rtt_us : 0);
+	/* RTCP from a source not tied to the RTP peer counts as unverified. */
+	counter_set(&out->drops[DROP_UNVERIFIED],
+	    leg->latch.drops[DROP_UNVERIFIED] + leg->rtcp_latch.drops);
 }
 
 void

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ports.h"
 
 int
 calls_init(struct call_table *t, unsigned nbuckets)
@@ -80,8 +81,13 @@ call_create(struct call_table *t, const char *id, size_t len, uint64_t now)
 	c->hnext = t->buckets[b];
 	t->buckets[b] = c;
 	t->ncalls++;
-	t->created_total++;
 	return c;
+}
+
+void
+call_created(struct call_table *t)
+{
+	t->created_total++;
 }
 
 void
@@ -114,6 +120,8 @@ leg_init(struct media *m, unsigned idx)
 	leg->rtp.leg = leg->rtcp.leg = leg;
 	leg->rtcp.is_rtcp = true;
 	pt_set_allow_all(&leg->pts);
+	leg->rtcp_view.rtt_us = -1;
+	pthread_mutex_init(&leg->pub_lock, NULL);
 	latch_rtcp_init(&leg->rtcp_latch);
 }
 
@@ -184,10 +192,14 @@ media_destroy(struct media *m)
 	unsigned i;
 
 	for (i = 0; i < 2; i++) {
+		pthread_mutex_destroy(&m->leg[i].pub_lock);
 		if (m->leg[i].rtp.fd >= 0)
 			close(m->leg[i].rtp.fd);
 		if (m->leg[i].rtcp.fd >= 0)
 			close(m->leg[i].rtcp.fd);
+		/* Only now can the pair be bound again. */
+		if (m->leg[i].port != 0 && m->ports != NULL)
+			ports_release(m->ports, m->leg[i].port);
 	}
 	free(m->call_id);
 	free(m->tag[0]);
@@ -267,4 +279,39 @@ media_log_summary(struct media *m, const char *reason, uint64_t now)
 	    m->tag[1] ? m->tag[1] : "-", q[1],
 	    leg_relayed(&m->leg[0]) + leg_relayed(&m->leg[1]),
 	    leg_dropped(&m->leg[0]) + leg_dropped(&m->leg[1]));
+}
+
+void
+totals_add_media(struct relay_totals *t, struct media *m)
+{
+	struct leg *l;
+	int64_t lost;
+	unsigned i, r;
+
+	for (i = 0; i < 2; i++) {
+		l = &m->leg[i];
+		t->rx += leg_rx(l);
+		t->relayed += leg_relayed(l);
+		t->dropped += leg_dropped(l);
+		t->switches += counter_get(&l->switches);
+		t->invalid += counter_get(&l->rtp.invalid_pkts) +
+		    counter_get(&l->rtcp.invalid_pkts);
+		t->nodest += counter_get(&l->rtp.nodest_pkts) +
+		    counter_get(&l->rtcp.nodest_pkts);
+		t->expected += counter_get(&l->report.expected);
+		lost = (int64_t)counter_get(&l->report.lost);
+		t->lost += lost > 0 ? (uint64_t)lost : 0;
+		t->wire_bytes += counter_get(&l->report.rx_wire_bytes);
+		for (r = 0; r < DROP_REASON_MAX; r++)
+			t->drops[r] += counter_get(&l->report.drops[r]);
+	}
+}
+
+void
+leg_peers(struct leg *l, struct addr *rtp, struct addr *rtcp)
+{
+	pthread_mutex_lock(&l->pub_lock);
+	*rtp = l->pub_peer;
+	*rtcp = l->pub_rtcp_peer;
+	pthread_mutex_unlock(&l->pub_lock);
 }

@@ -23,6 +23,7 @@
 #ifndef RTPROAM_SESSION_H
 #define RTPROAM_SESSION_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +67,7 @@ struct stream {
 	counter_t	 relayed_bytes;
 	counter_t	 dropped_pkts;	/* received here and not sent on */
 	counter_t	 invalid_pkts;	/* not RTP/RTCP */
+	counter_t	 nodest_pkts;	/* accepted, but the other party has no address */
 	counter_t	 send_errors;
 };
 
@@ -83,6 +85,30 @@ struct leg_report {
 	counter_t	 max_jitter_us;
 	counter_t	 rx_wire_bytes;	/* incl. UDP, IP and Ethernet overhead */
 	counter_t	 drops[DROP_REASON_MAX];
+	/* From this party's RTCP reports about what it receives. */
+	counter_t	 far_reports;
+	counter_t	 far_fraction_lost;	/* /256 */
+	counter_t	 far_cum_lost;		/* int64 as two's complement */
+	counter_t	 far_jitter_us;
+	counter_t	 rtt_us;		/* relay <-> this party; 0: unknown */
+};
+
+/*
+ * What a party's own RTCP says [worker]: the report it sent about the
+ * stream it receives, and when its SRs passed the relay, so that a report
+ * from the other party (LSR/DLSR) gives the round trip relay <-> that party
+ * without trusting anybody's wall clock.
+ */
+#define RTCP_SR_MEMORY 4
+struct rtcp_view {
+	uint32_t	 sr_mid32[RTCP_SR_MEMORY];
+	uint64_t	 sr_at_us[RTCP_SR_MEMORY];
+	unsigned	 sr_next;
+	uint64_t	 reports;	/* report blocks seen */
+	uint8_t		 fraction_lost;	/* /256 */
+	int32_t		 cum_lost;
+	uint32_t	 jitter;	/* RTP clock units */
+	int64_t		 rtt_us;	/* -1: not measured yet */
 };
 
 struct media;
@@ -100,6 +126,11 @@ struct leg {
 	struct latch_rtcp rtcp_latch;
 	struct pt_set	 pts;		/* payload types this party may send */
 	struct stream_stats stats;	/* RTP from this party's peer */
+	struct rtcp_view rtcp_view;
+
+	/* Where the leg sends, published for listings (control reads under the lock). */
+	pthread_mutex_t	 pub_lock;
+	struct addr	 pub_peer, pub_rtcp_peer;
 
 	counter_t	 last_rx_ms;	/* last packet accepted from the peer */
 	counter_t	 switches;	/* handovers, mirrored from the latch */
@@ -108,8 +139,11 @@ struct leg {
 
 struct call;
 
+struct ports;
+
 struct media {
 	struct call	*call;		/* control thread only */
+	struct ports	*ports;		/* where media_destroy() returns its ports */
 	struct media	*next;		/* in call->media */
 	char		*call_id;	/* own copy: workers log it */
 	unsigned	 num;		/* the ";N" */
@@ -146,6 +180,8 @@ int	 calls_init(struct call_table *t, unsigned nbuckets);
 void	 calls_free(struct call_table *t);
 struct call *call_find(struct call_table *t, const char *id, size_t len);
 struct call *call_create(struct call_table *t, const char *id, size_t len, uint64_t now);
+/* The new call got its media: count it in created_total. */
+void	 call_created(struct call_table *t);
 /* Unlink from the table and free; its media must have been handed off. */
 void	 call_destroy(struct call_table *t, struct call *c);
 
@@ -159,7 +195,10 @@ struct media *media_create(struct call_table *t, struct call *c, unsigned num,
 int	 media_set_tag1(struct media *m, const char *tag, size_t len);
 /* Unlink from its call (control thread), before handing it to DETACH. */
 void	 media_unlink(struct call_table *t, struct media *m);
-/* Close its sockets and free it (the owning worker, or control before ATTACH). */
+/*
+ * Close its sockets, give their ports back, and free it (the owning worker,
+ * or the control thread before ATTACH).
+ */
 void	 media_destroy(struct media *m);
 
 /*
@@ -167,10 +206,24 @@ void	 media_destroy(struct media *m);
  * starting after `after` (NULL: from the first). *leg_of_t1 gets the
  * index of the leg facing the party named by t1. t2 may be NULL.
  */
+/*
+ * Totals over media, for I and the metrics: ended media are folded into one
+ * of these when they end, live ones are added at read time.
+ */
+struct relay_totals {
+	uint64_t	 rx, relayed, dropped, switches;
+	uint64_t	 invalid, nodest;
+	uint64_t	 expected, lost, wire_bytes;
+	uint64_t	 drops[DROP_REASON_MAX];
+};
+void	 totals_add_media(struct relay_totals *t, struct media *m);
+
 /* Per-leg figures, safe from any thread (atomics). */
 uint64_t leg_rx(struct leg *l);
 uint64_t leg_relayed(struct leg *l);
 uint64_t leg_dropped(struct leg *l);
+/* The leg's published destinations (RTP, RTCP); unset when none. */
+void	 leg_peers(struct leg *l, struct addr *rtp, struct addr *rtcp);
 /* The end-of-call log line; the owning worker writes it with exact figures. */
 void	 media_log_summary(struct media *m, const char *reason, uint64_t now);
 

@@ -182,6 +182,12 @@ handle_messages(struct worker *w)
 			relay_apply_signal(&m->media->leg[m->leg], &m->addr,
 			    m->set_pts ? &m->pts : NULL, m->asymmetric, now_ms());
 			break;
+		case WMSG_FLUSH:
+			pthread_mutex_lock(&m->flush->lock);
+			if (--m->flush->pending == 0)
+				pthread_cond_signal(&m->flush->done);
+			pthread_mutex_unlock(&m->flush->lock);
+			break;
 		case WMSG_DETACH:
 			relay_publish(m->media, now_us());
 			media_log_summary(m->media, m->reason, now_ms());
@@ -279,4 +285,47 @@ worker_stop(struct worker *w)
 	close(w->evfd);
 	close(w->epfd);
 	pthread_mutex_destroy(&w->lock);
+}
+
+int
+workers_flush(struct worker *w, unsigned n, unsigned timeout_ms)
+{
+	struct flush_wait fw;
+	struct wmsg *m;
+	struct timespec until;
+	unsigned i;
+	int rc = 0;
+
+	pthread_mutex_init(&fw.lock, NULL);
+	pthread_cond_init(&fw.done, NULL);
+	fw.pending = n;
+	for (i = 0; i < n; i++) {
+		if ((m = calloc(1, sizeof(*m))) == NULL || (m->type = WMSG_FLUSH,
+		    m->flush = &fw, worker_post(&w[i], m)) != 0) {
+			/* Not queued: nobody will count it down. */
+			free(m);
+			pthread_mutex_lock(&fw.lock);
+			fw.pending--;
+			pthread_mutex_unlock(&fw.lock);
+			rc = -1;
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&fw.lock);
+	while (fw.pending > 0 && rc == 0)
+		if (pthread_cond_timedwait(&fw.done, &fw.lock, &until) != 0)
+			rc = -1;
+	/* On timeout the workers still hold &fw: wait them out, they are alive. */
+	while (fw.pending > 0)
+		pthread_cond_wait(&fw.done, &fw.lock);
+	pthread_mutex_unlock(&fw.lock);
+	pthread_cond_destroy(&fw.done);
+	pthread_mutex_destroy(&fw.lock);
+	return rc;
 }

@@ -18,6 +18,14 @@ enum wmsg_type {
 	WMSG_ATTACH,	/* take ownership of a new media, start polling it */
 	WMSG_SIGNAL,	/* U/L gave a leg an address (and codecs, flags) */
 	WMSG_DETACH,	/* stop polling, close the sockets, free the media */
+	WMSG_FLUSH,	/* everything queued before is done: tell the poster */
+};
+
+/* A poster waiting for WMSG_FLUSH on several workers. */
+struct flush_wait {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 done;
+	unsigned	 pending;
 };
 
 struct wmsg {
@@ -29,6 +37,7 @@ struct wmsg {
 	bool		 set_pts;
 	int		 asymmetric;	/* 1: becomes asymmetric (`A`), -1: unchanged */
 	const char	*reason;	/* WMSG_DETACH: a static string for the log */
+	struct flush_wait *flush;	/* WMSG_FLUSH */
 	struct wmsg	*next;
 };
 
@@ -64,6 +73,12 @@ int	worker_attach(struct worker *w, struct media *m);
 int	worker_signal(struct worker *w, struct media *m, unsigned leg,
 	    const struct addr *a, const struct pt_set *pts, int asymmetric);
 int	worker_detach(struct worker *w, struct media *m, const char *reason);
+
+/*
+ * Wait (at most timeout_ms) until every worker has handled what was queued
+ * to it so far: after a D, its ports are really closed. Returns 0 or -1.
+ */
+int	workers_flush(struct worker *w, unsigned n, unsigned timeout_ms);
 
 uint64_t now_ms(void);
 uint64_t now_us(void);

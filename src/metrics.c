@@ -1,0 +1,200 @@
+/*
+ * metrics.c - /metrics in the Prometheus text format.
+ */
+#include "metrics.h"
+
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "latch.h"
+#include "log.h"
+
+#define METRICS_BUF	(64 * 1024)
+
+struct metrics {
+	struct MHD_Daemon	*mhd;
+	struct ctl_ctx		*ctx;
+	char			*buf;
+};
+
+static int
+put(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+put(char *buf, size_t len, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= len)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, len - *off, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len - *off)
+		return -1;
+	*off += (size_t)n;
+	return 0;
+}
+
+static int
+put_metric(char *buf, size_t len, size_t *off, const char *name, const char *type,
+    const char *help, uint64_t v)
+{
+	return put(buf, len, off, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n",
+	    name, help, name, type, name, v);
+}
+
+size_t
+metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
+{
+	static const enum latch_drop_reason reasons[] = { DROP_PT, DROP_UNVERIFIED,
+	    DROP_FLOOD, DROP_RATE_LIMIT, DROP_ASYMMETRIC };
+	struct relay_totals t;
+	size_t off = 0, i;
+	int rc = 0;
+
+	ctl_totals(ctx, &t);
+	rc |= put_metric(buf, len, &off, "rtproam_calls_created_total", "counter",
+	    "Calls created by U commands.", ctx->calls.created_total);
+	rc |= put_metric(buf, len, &off, "rtproam_calls_active", "gauge",
+	    "Calls in the table.", ctx->calls.ncalls);
+	rc |= put_metric(buf, len, &off, "rtproam_streams_active", "gauge",
+	    "Sockets relaying media (4 per media line).", (uint64_t)ctx->calls.nmedia * 4);
+	rc |= put_metric(buf, len, &off, "rtproam_calls_timed_out_total", "counter",
+	    "Calls ended because their media stopped.", ctx->calls_timed_out);
+	rc |= put_metric(buf, len, &off, "rtproam_port_pairs_free", "gauge",
+	    "RTP/RTCP port pairs left in the range.", ports_free_pairs(&ctx->ports));
+	rc |= put_metric(buf, len, &off, "rtproam_control_commands_total", "counter",
+	    "Control commands executed.", ctx->cmds);
+	rc |= put_metric(buf, len, &off, "rtproam_control_errors_total", "counter",
+	    "Control commands answered with an error.", ctx->cmd_errors);
+	rc |= put_metric(buf, len, &off, "rtproam_packets_received_total", "counter",
+	    "Datagrams received on media ports.", t.rx);
+	rc |= put_metric(buf, len, &off, "rtproam_packets_relayed_total", "counter",
+	    "Datagrams sent on to the other party.", t.relayed);
+	rc |= put_metric(buf, len, &off, "rtproam_packets_dropped_total", "counter",
+	    "Datagrams received and not sent on.", t.dropped);
+	rc |= put(buf, len, &off, "# HELP rtproam_packets_dropped_by_reason_total "
+	    "Datagrams dropped, by reason.\n"
+	    "# TYPE rtproam_packets_dropped_by_reason_total counter\n");
+	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		rc |= put(buf, len, &off, "rtproam_packets_dropped_by_reason_total"
+		    "{reason=\"%s\"} %" PRIu64 "\n", latch_drop_reason_name(reasons[i]),
+		    t.drops[reasons[i]]);
+	rc |= put(buf, len, &off, "rtproam_packets_dropped_by_reason_total"
+	    "{reason=\"invalid\"} %" PRIu64 "\n"
+	    "rtproam_packets_dropped_by_reason_total{reason=\"no-destination\"} %"
+	    PRIu64 "\n", t.invalid, t.nodest);
+	rc |= put_metric(buf, len, &off, "rtproam_rtp_expected_total", "counter",
+	    "RTP packets the senders sent, by sequence numbers.", t.expected);
+	rc |= put_metric(buf, len, &off, "rtproam_rtp_lost_total", "counter",
+	    "RTP packets lost before reaching the relay.", t.lost);
+	rc |= put_metric(buf, len, &off, "rtproam_rtp_wire_bytes_total", "counter",
+	    "RTP bytes received incl. UDP, IP and Ethernet overhead.", t.wire_bytes);
+	rc |= put_metric(buf, len, &off, "rtproam_handovers_total", "counter",
+	    "Legs moved to a new address on packet evidence or signalling.", t.switches);
+	rc |= histogram_format(&ctx->jitter_ms, "rtproam_stream_jitter_ms",
+	    "RFC 3550 interarrival jitter of ended streams.", buf, len, &off);
+	rc |= histogram_format(&ctx->loss_pct, "rtproam_stream_loss_percent",
+	    "Packet loss of ended streams.", buf, len, &off);
+	return rc == 0 ? off : 0;
+}
+
+static enum MHD_Result
+answer(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_len, void **state)
+{
+	struct metrics *m = cls;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	unsigned status = MHD_HTTP_OK;
+	size_t len;
+
+	(void)version;
+	(void)upload;
+	(void)upload_len;
+	(void)state;
+	if (strcmp(method, "GET") != 0) {
+		status = MHD_HTTP_METHOD_NOT_ALLOWED;
+		len = (size_t)snprintf(m->buf, METRICS_BUF, "GET only\n");
+	} else if (strcmp(url, "/metrics") != 0) {
+		status = MHD_HTTP_NOT_FOUND;
+		len = (size_t)snprintf(m->buf, METRICS_BUF, "try /metrics\n");
+	} else if ((len = metrics_render(m->ctx, m->buf, METRICS_BUF)) == 0) {
+		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		len = (size_t)snprintf(m->buf, METRICS_BUF, "metrics too large\n");
+	}
+	resp = MHD_create_response_from_buffer(len, m->buf, MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+struct metrics *
+metrics_start(const char *hostport, struct ctl_ctx *ctx, char *err, size_t errlen)
+{
+	struct metrics *m;
+	struct addr a;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+
+	if (addr_parse_hostport(&a, hostport, 0, AF_UNSPEC) != 0 || addr_port(&a) == 0) {
+		snprintf(err, errlen, "--metrics: want HOST:PORT, got %s", hostport);
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL || (m->buf = malloc(METRICS_BUF)) == NULL) {
+		free(m);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (addr_family(&a) == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	m->ctx = ctx;
+	/* No thread of its own: MHD runs when the control loop says so. */
+	m->mhd = MHD_start_daemon(flags, addr_port(&a), NULL, NULL, answer, m,
+	    MHD_OPTION_SOCK_ADDR, &a.u.sa,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+	    MHD_OPTION_END);
+	if (m->mhd == NULL) {
+		snprintf(err, errlen, "--metrics %s: cannot listen", hostport);
+		free(m->buf);
+		free(m);
+		return NULL;
+	}
+	log_info("metrics on http://%s/metrics", hostport);
+	return m;
+}
+
+int
+metrics_fd(const struct metrics *m)
+{
+	const union MHD_DaemonInfo *info;
+
+	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	return info ? info->epoll_fd : -1;
+}
+
+void
+metrics_run(struct metrics *m)
+{
+	(void)MHD_run(m->mhd);
+}
+
+void
+metrics_stop(struct metrics *m)
+{
+	if (m == NULL)
+		return;
+	MHD_stop_daemon(m->mhd);
+	free(m->buf);
+	free(m);
+}
