@@ -4,9 +4,10 @@
 #include "histogram.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "textbuf.h"
 
 void
 histogram_init(struct histogram *h, const double *bounds, unsigned n)
@@ -28,27 +29,6 @@ histogram_observe(struct histogram *h, double v)
 	h->sum += v;
 }
 
-static int
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-append(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *off)
-		return -1;
-	*off += (size_t)n;
-	return 0;
-}
-
 int
 histogram_format(const struct histogram *h, const char *name,
     const char *help, char *buf, size_t len, size_t *off)
@@ -56,16 +36,16 @@ histogram_format(const struct histogram *h, const char *name,
 	uint64_t cum = 0;
 	unsigned i;
 
-	if (append(buf, len, off, "# HELP %s %s\n# TYPE %s histogram\n",
+	if (textbuf_printf(buf, len, off, "# HELP %s %s\n# TYPE %s histogram\n",
 	    name, help, name) != 0)
 		return -1;
 	for (i = 0; i < h->nbounds; i++) {
 		cum += h->counts[i];
-		if (append(buf, len, off, "%s_bucket{le=\"%g\"} %" PRIu64 "\n",
+		if (textbuf_printf(buf, len, off, "%s_bucket{le=\"%g\"} %" PRIu64 "\n",
 		    name, h->bounds[i], cum) != 0)
 			return -1;
 	}
-	return append(buf, len, off, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+	return textbuf_printf(buf, len, off, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n"
 	    "%s_sum %.3f\n%s_count %" PRIu64 "\n", name, h->count, name, h->sum,
 	    name, h->count);
 }

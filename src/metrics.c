@@ -5,10 +5,11 @@
 
 #include <inttypes.h>
 #include <microhttpd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "textbuf.h"
 
 #include "latch.h"
 #include "log.h"
@@ -22,31 +23,10 @@ struct metrics {
 };
 
 static int
-put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return -1;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *off)
-		return -1;
-	*off += (size_t)n;
-	return 0;
-}
-
-static int
 put_metric(char *buf, size_t len, size_t *off, const char *name, const char *type,
     const char *help, uint64_t v)
 {
-	return put(buf, len, off, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n",
+	return textbuf_printf(buf, len, off, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n",
 	    name, help, name, type, name, v);
 }
 
@@ -80,14 +60,14 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	    "Datagrams sent on to the other party.", t.relayed);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_dropped_total", "counter",
 	    "Datagrams received and not sent on.", t.dropped);
-	rc |= put(buf, len, &off, "# HELP rtproam_packets_dropped_by_reason_total "
+	rc |= textbuf_printf(buf, len, &off, "# HELP rtproam_packets_dropped_by_reason_total "
 	    "Datagrams dropped, by reason.\n"
 	    "# TYPE rtproam_packets_dropped_by_reason_total counter\n");
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		rc |= put(buf, len, &off, "rtproam_packets_dropped_by_reason_total"
+		rc |= textbuf_printf(buf, len, &off, "rtproam_packets_dropped_by_reason_total"
 		    "{reason=\"%s\"} %" PRIu64 "\n", latch_drop_reason_name(reasons[i]),
 		    t.drops[reasons[i]]);
-	rc |= put(buf, len, &off, "rtproam_packets_dropped_by_reason_total"
+	rc |= textbuf_printf(buf, len, &off, "rtproam_packets_dropped_by_reason_total"
 	    "{reason=\"invalid\"} %" PRIu64 "\n"
 	    "rtproam_packets_dropped_by_reason_total{reason=\"no-destination\"} %"
 	    PRIu64 "\n", t.invalid, t.nodest);

@@ -3,6 +3,8 @@
  */
 #include "rtcp.h"
 
+#include "rtp.h"
+
 #include <string.h>
 
 /* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
@@ -10,19 +12,6 @@
 #define SR_BODY		24	/* SSRC + NTP + RTP ts + packets + octets */
 #define BLOCK_LEN	24
 #define SDES_CNAME	1
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 const char *
 rtcp_strerror(int err)
@@ -58,16 +47,16 @@ take_blocks(struct rtcp_info *out, const uint8_t *p, unsigned count)
 			continue;
 		}
 		b = &out->blocks[out->nblocks++];
-		b->ssrc = get32(p);
+		b->ssrc = rd_be32(p);
 		b->fraction_lost = p[4];
 		lost = (uint32_t)p[5] << 16 | (uint32_t)p[6] << 8 | p[7];
 		/* Sign-extend the 24-bit two's complement field. */
 		b->cum_lost = (lost & 0x800000) ? (int32_t)lost - 0x1000000 :
 		    (int32_t)lost;
-		b->ext_max_seq = get32(p + 8);
-		b->jitter = get32(p + 12);
-		b->lsr = get32(p + 16);
-		b->dlsr = get32(p + 20);
+		b->ext_max_seq = rd_be32(p + 8);
+		b->jitter = rd_be32(p + 12);
+		b->lsr = rd_be32(p + 16);
+		b->dlsr = rd_be32(p + 20);
 	}
 }
 
@@ -79,12 +68,12 @@ parse_sr(struct rtcp_info *out, const uint8_t *body, size_t blen,
 		return RTCP_EBODY;
 	if (!out->has_sr) {
 		out->has_sr = true;
-		out->ntp_sec = get32(body + 4);
-		out->ntp_frac = get32(body + 8);
+		out->ntp_sec = rd_be32(body + 4);
+		out->ntp_frac = rd_be32(body + 8);
 		out->ntp_mid32 = out->ntp_sec << 16 | out->ntp_frac >> 16;
-		out->rtp_ts = get32(body + 12);
-		out->sender_packets = get32(body + 16);
-		out->sender_octets = get32(body + 20);
+		out->rtp_ts = rd_be32(body + 12);
+		out->sender_packets = rd_be32(body + 16);
+		out->sender_octets = rd_be32(body + 20);
 	}
 	/* Anything after the blocks is a profile extension: skipped. */
 	take_blocks(out, body + SR_BODY, count);
@@ -211,7 +200,7 @@ rtcp_parse(const uint8_t *buf, size_t len, struct rtcp_info *out)
 		if (type < 192 || type > 223)
 			return RTCP_ETYPE;
 		count = h[0] & 0x1f;
-		plen = ((size_t)get16(h + 2) + 1) * 4;
+		plen = ((size_t)rd_be16(h + 2) + 1) * 4;
 		if (plen > len - off)
 			return RTCP_ELENGTH;
 		blen = plen - 4;
@@ -229,7 +218,7 @@ rtcp_parse(const uint8_t *buf, size_t len, struct rtcp_info *out)
 		/* SR and RR name the sender; other packets only stand in. */
 		if (blen >= 4 && !sender_from_report &&
 		    (type == RTCP_SR || type == RTCP_RR || !have_sender)) {
-			out->sender_ssrc = get32(h + 4);
+			out->sender_ssrc = rd_be32(h + 4);
 			have_sender = true;
 			sender_from_report = type == RTCP_SR ||
 			    type == RTCP_RR;

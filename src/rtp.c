@@ -5,19 +5,6 @@
 
 #include <string.h>
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /*
  * RTCP: version 2, and the first packet of a compound must be SR or RR
  * (RFC 3550 6.1) or, in practice, an APP/BYE/SDES/feedback packet that
@@ -30,12 +17,12 @@ classify_rtcp(const uint8_t *buf, size_t len, struct rtp_info *out)
 
 	if (len < RTCP_HDR_MIN || (len & 3) != 0)
 		return PKT_INVALID;
-	plen = ((size_t)get16(buf + 2) + 1) * 4;
+	plen = ((size_t)rd_be16(buf + 2) + 1) * 4;
 	if (plen > len)
 		return PKT_INVALID;
 	out->kind = PKT_RTCP;
 	out->rtcp_type = buf[1];
-	out->ssrc = get32(buf + 4);
+	out->ssrc = rd_be32(buf + 4);
 	return PKT_RTCP;
 }
 
@@ -60,7 +47,7 @@ rtp_classify(const uint8_t *buf, size_t len, struct rtp_info *out)
 	if (buf[0] & 0x10) {		/* header extension */
 		if (hdr + 4 > len)
 			return PKT_INVALID;
-		hdr += 4 + 4 * (size_t)get16(buf + hdr + 2);
+		hdr += 4 + 4 * (size_t)rd_be16(buf + hdr + 2);
 		if (hdr > len)
 			return PKT_INVALID;
 	}
@@ -72,9 +59,9 @@ rtp_classify(const uint8_t *buf, size_t len, struct rtp_info *out)
 	out->kind = PKT_RTP;
 	out->marker = (buf[1] & 0x80) != 0;
 	out->pt = buf[1] & 0x7f;
-	out->seq = get16(buf + 2);
-	out->ts = get32(buf + 4);
-	out->ssrc = get32(buf + 8);
+	out->seq = rd_be16(buf + 2);
+	out->ts = rd_be32(buf + 4);
+	out->ssrc = rd_be32(buf + 8);
 	out->hdr_len = (uint16_t)hdr;
 	out->payload_len = (uint16_t)(len - hdr - pad);
 	return PKT_RTP;

@@ -56,6 +56,20 @@ pt_set_has(const struct pt_set *s, unsigned pt)
 	return s->any || (pt < 128 && (s->bits[pt >> 6] >> (pt & 63)) & 1);
 }
 
+/* Network byte order readers; callers have checked the length. */
+static inline uint16_t
+rd_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+rd_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 /* Signed distance b - a between two 16-bit sequence numbers (mod 2^16). */
 static inline int
 seq_delta(uint16_t a, uint16_t b)

@@ -48,46 +48,59 @@ worker_post(struct worker *w, struct wmsg *m)
 		w->qhead = m;
 	w->qtail = m;
 	pthread_mutex_unlock(&w->lock);
-	/* A full counter (EAGAIN) still leaves the doorbell rung. */
-	if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN) {
+	/*
+	 * The message is queued and now belongs to the worker. An eventfd
+	 * write only fails with EAGAIN (counter full), and then the doorbell
+	 * is already rung.
+	 */
+	if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_err("worker %u: doorbell: %s", w->id, strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
-static int
-post_new(struct worker *w, enum wmsg_type type, struct media *media,
-    unsigned leg, const struct addr *a, const struct pt_set *pts, int asymmetric)
+static struct wmsg *
+msg_new(enum wmsg_type type, struct media *media)
 {
 	struct wmsg *m;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
-		return -1;
+		return NULL;
 	m->type = type;
 	m->media = media;
-	m->leg = leg;
-	m->asymmetric = asymmetric;
-	if (a)
-		m->addr = *a;
-	if (pts) {
-		m->pts = *pts;
-		m->set_pts = true;
-	}
-	return worker_post(w, m);
+	m->asymmetric = -1;
+	return m;
+}
+
+/* NULL (out of memory) fails; a message once queued belongs to the worker. */
+static int
+post_msg(struct worker *w, struct wmsg *m)
+{
+	return m == NULL ? -1 : worker_post(w, m);
 }
 
 int
 worker_attach(struct worker *w, struct media *m)
 {
-	return post_new(w, WMSG_ATTACH, m, 0, NULL, NULL, -1);
+	return post_msg(w, msg_new(WMSG_ATTACH, m));
 }
 
 int
 worker_signal(struct worker *w, struct media *m, unsigned leg,
     const struct addr *a, const struct pt_set *pts, int asymmetric)
 {
-	return post_new(w, WMSG_SIGNAL, m, leg, a, pts, asymmetric);
+	struct wmsg *msg;
+
+	if ((msg = msg_new(WMSG_SIGNAL, m)) == NULL)
+		return -1;
+	msg->leg = leg;
+	msg->asymmetric = asymmetric;
+	if (a)
+		msg->addr = *a;
+	if (pts) {
+		msg->pts = *pts;
+		msg->set_pts = true;
+	}
+	return post_msg(w, msg);
 }
 
 int
@@ -95,12 +108,10 @@ worker_detach(struct worker *w, struct media *m, const char *reason)
 {
 	struct wmsg *msg;
 
-	if ((msg = calloc(1, sizeof(*msg))) == NULL)
+	if ((msg = msg_new(WMSG_DETACH, m)) == NULL)
 		return -1;
-	msg->type = WMSG_DETACH;
-	msg->media = m;
 	msg->reason = reason;
-	return worker_post(w, msg);
+	return post_msg(w, msg);
 }
 
 static void
@@ -300,10 +311,10 @@ workers_flush(struct worker *w, unsigned n, unsigned timeout_ms)
 	pthread_cond_init(&fw.done, NULL);
 	fw.pending = n;
 	for (i = 0; i < n; i++) {
-		if ((m = calloc(1, sizeof(*m))) == NULL || (m->type = WMSG_FLUSH,
-		    m->flush = &fw, worker_post(&w[i], m)) != 0) {
+		if ((m = msg_new(WMSG_FLUSH, NULL)) != NULL)
+			m->flush = &fw;
+		if (post_msg(&w[i], m) != 0) {
 			/* Not queued: nobody will count it down. */
-			free(m);
 			pthread_mutex_lock(&fw.lock);
 			fw.pending--;
 			pthread_mutex_unlock(&fw.lock);

@@ -66,7 +66,7 @@ struct worker {
 int	worker_start(struct worker *w, unsigned id, int cpu);
 /* Ask to stop, join, and free whatever media it still owned. */
 void	worker_stop(struct worker *w);
-/* Queue a message (takes ownership of m). Returns 0 or -1. */
+/* Queue a message; the worker owns it from then on. Returns 0. */
 int	worker_post(struct worker *w, struct wmsg *m);
 /* Helpers that build and post the three messages. */
 int	worker_attach(struct worker *w, struct media *m);

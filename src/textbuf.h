@@ -1,0 +1,14 @@
+/*
+ * textbuf.h - append formatted text to a fixed buffer, failing cleanly
+ * instead of truncating: metrics and histograms build their output this way.
+ */
+#ifndef RTPROAM_TEXTBUF_H
+#define RTPROAM_TEXTBUF_H
+
+#include <stddef.h>
+
+/* Append at buf + *off (buf holds len bytes). Returns 0, or -1 if it did not fit. */
+int	textbuf_printf(char *buf, size_t len, size_t *off, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+
+#endif
