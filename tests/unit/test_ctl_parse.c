@@ -180,8 +180,8 @@ static const struct ok_case ok_cases[] = {
 	  .flags = F_VERB, .nq = 2, .q0 = "nsess_created",
 	  .qlast = "nsess_timeout" },
 	{ .in = "I", .op = CTL_I },
-	{ .in = "Ib", .op = CTL_I, .flags = F_VERB },
-	{ .in = "Il", .op = CTL_I, .flags = F_VERB },
+	{ .in = "Ib", .op = CTL_I },			/* brief: the totals, as plain I */
+	{ .in = "Il", .op = CTL_I, .flags = F_VERB },	/* rtproam: list the calls */
 	{ .in = "X", .op = CTL_X },
 	{ .in = "V 20060704", .op = CTL_V },
 	/* R, C, N, P, S */
