@@ -11,12 +11,15 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+/*
+ * Sized for IPv4 and IPv6 only (not sockaddr_storage's 128 bytes): a call
+ * holds about a dozen of these, and memory per call is a product figure.
+ */
 struct addr {
 	union {
 		struct sockaddr		sa;
 		struct sockaddr_in	sin;
-		struct sockaddr_in6	sin6;
-		struct sockaddr_storage	ss;
+		struct sockaddr_in6	sin6;	/* the largest we need: 28 bytes */
 	} u;
 	socklen_t len;		/* 0 means "no address" */
 };

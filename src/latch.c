@@ -41,7 +41,6 @@ latch_config_default(struct latch_config *cfg)
 	cfg->seq_slack = 50;
 	cfg->min_switch_interval_ms = 1000;
 	cfg->max_switches_per_min = 10;
-	cfg->flood_ban_ms = 2000;
 }
 
 int
@@ -197,14 +196,29 @@ peer_delivered(struct latch *l, const struct addr *src,
 	 * The signalled address answered, or a peer adopted on weak evidence
 	 * turned out to sit at the IP the signalling later gave.
 	 */
+	struct latch_candidate *c;
+	bool fresh;
+
 	if (l->trust == TRUST_SIGNALLED ||
 	    (l->trust == TRUST_WEAK && from_signalled_ip(l, src))) {
 		l->trust = TRUST_STRONG;
 		l->ever_verified = true;
 	}
+	/*
+	 * Only a new packet shows that the old path is still alive. A late or
+	 * duplicated one is a straggler from before the move, and must not
+	 * hold a real mover back.
+	 */
+	fresh = !l->stream.known || pkt->ssrc != l->stream.ssrc ||
+	    seq_delta(l->stream.max_seq, pkt->seq) > 0;
 	stream_note(&l->stream, pkt->ssrc, pkt->seq, now);
-	for (i = 0; i < LATCH_CANDIDATES; i++)
-		l->cand[i].peer_spoke = true;
+	for (i = 0; i < LATCH_CANDIDATES; i++) {
+		c = &l->cand[i];
+		if (!fresh || (c->strong && c->ssrc == pkt->ssrc &&
+		    seq_delta(c->last_seq, pkt->seq) <= 0))
+			continue;
+		c->peer_spoke = true;
+	}
 }
 
 static struct latch_decision
@@ -388,12 +402,6 @@ cand_feed(struct latch *l, struct latch_candidate *c, const struct addr *src,
 	uint64_t min_span;
 	int d;
 
-	if (now < c->banned_until_ms) {
-		/* Kept fresh so a banned flooder cannot free its slot by waiting. */
-		c->last_ms = now;
-		return DROP_FLOOD;
-	}
-
 	d = seq_delta(c->last_seq, pkt->seq);
 	/*
 	 * A weak run restarts when the peer spoke: probation counts packets
@@ -409,19 +417,17 @@ cand_feed(struct latch *l, struct latch_candidate *c, const struct addr *src,
 	}
 
 	/*
-	 * Faster than twice the stream's rate is no phone. Strong runs are
-	 * exempt: a blind sender cannot forge them, and a new path often
-	 * delivers its first packets in a burst.
+	 * Faster than twice the stream's rate on average is no phone, and
+	 * such a run cannot complete probation. It keeps counting rather than
+	 * being banned: a real mover whose first packets arrive in a burst
+	 * after a stall catches up as soon as its average rate is plausible,
+	 * while a sustained flood never does. Strong runs are exempt: a blind
+	 * sender cannot forge them.
 	 */
 	if (c->strong || c->count < FLOOD_MIN_COUNT)
 		return DROP_NONE;
 	min_span = (uint64_t)(c->count - 1) * ptime(l) / 2;
-	if (since(now, c->first_ms) < min_span) {
-		c->count = 0;
-		c->banned_until_ms = now + l->cfg->flood_ban_ms;
-		return DROP_FLOOD;
-	}
-	return DROP_NONE;
+	return since(now, c->first_ms) < min_span ? DROP_FLOOD : DROP_NONE;
 }
 
 /*

@@ -64,7 +64,6 @@ struct latch_config {
 	uint32_t	seq_slack;		/* 50: extra forward distance allowed */
 	uint32_t	min_switch_interval_ms;	/* 1000 */
 	unsigned	max_switches_per_min;	/* 10 */
-	uint32_t	flood_ban_ms;		/* 2000 */
 };
 
 /* Fill with the defaults above. */
@@ -98,7 +97,7 @@ enum latch_drop_reason {
 	DROP_NONE = 0,
 	DROP_PT,		/* payload type not in the call's list */
 	DROP_UNVERIFIED,	/* candidate still gathering evidence */
-	DROP_FLOOD,		/* candidate too fast, or banned */
+	DROP_FLOOD,		/* candidate faster than twice the stream's rate */
 	DROP_RATE_LIMIT,	/* evidence complete, but the leg switched too recently */
 	DROP_ASYMMETRIC,	/* asymmetric leg, source IP is not the signalled one */
 	DROP_REASON_MAX
@@ -121,7 +120,6 @@ struct latch_candidate {
 	bool		strong;		/* all of them were strong evidence */
 	bool		peer_spoke;	/* the peer delivered since first_ms */
 	uint64_t	first_ms, last_ms;
-	uint64_t	banned_until_ms;
 };
 
 /* The remembered stream of a verified peer: what continuity is checked against. */

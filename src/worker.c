@@ -40,8 +40,16 @@ worker_post(struct worker *w, struct wmsg *m)
 {
 	uint64_t one = 1;
 
+	bool ring;
+
 	m->next = NULL;
 	pthread_mutex_lock(&w->lock);
+	/*
+	 * Ring only for the first message of a batch: the worker reads the
+	 * doorbell before it takes the whole queue, so a non-empty queue
+	 * always has a ring pending. Set-up bursts then cost one wake-up.
+	 */
+	ring = w->qhead == NULL;
 	if (w->qtail)
 		w->qtail->next = m;
 	else
@@ -53,7 +61,7 @@ worker_post(struct worker *w, struct wmsg *m)
 	 * write only fails with EAGAIN (counter full), and then the doorbell
 	 * is already rung.
 	 */
-	if (write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+	if (ring && write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		log_err("worker %u: doorbell: %s", w->id, strerror(errno));
 	return 0;
 }
@@ -201,6 +209,8 @@ handle_messages(struct worker *w)
 			break;
 		case WMSG_DETACH:
 			relay_publish(m->media, now_us());
+			if (m->media->ended)
+				ended_add_final(m->media->ended, m->media);
 			media_log_summary(m->media, m->reason, now_ms());
 			drop_media(w, m->media);
 			break;
