@@ -53,10 +53,16 @@ media_last_active(struct media *m)
 static unsigned
 media_ttl_left(struct ctl_ctx *ctx, struct media *m, uint64_t now)
 {
-	uint64_t limit, idle;
+	uint64_t limit, idle, last;
 
 	limit = 1000ull * (m->answered ? ctx->cfg->ttl_s : ctx->cfg->setup_ttl_s);
-	idle = now - media_last_active(m);
+	/*
+	 * Workers stamp packets with their own clock reads: a packet accepted
+	 * after `now` was read is newer than `now`, and that is no idle time
+	 * (an unsigned wrap here once ended a live call).
+	 */
+	last = media_last_active(m);
+	idle = now > last ? now - last : 0;
 	return idle >= limit ? 0 : (unsigned)((limit - idle + 999) / 1000);
 }
 
@@ -65,24 +71,9 @@ media_ttl_left(struct ctl_ctx *ctx, struct media *m, uint64_t now)
 static void
 media_delete(struct ctl_ctx *ctx, struct media *m, const char *reason)
 {
-	struct leg *l;
-	int64_t expected, lost;
-	unsigned i;
-
-	totals_add_media(&ctx->ended, m);
-	for (i = 0; i < 2; i++) {
-		l = &m->leg[i];
-		expected = (int64_t)counter_get(&l->report.expected);
-		lost = (int64_t)counter_get(&l->report.lost);
-		if (expected > 0) {
-			histogram_observe(&ctx->jitter_ms,
-			    (double)counter_get(&l->report.jitter_us) / 1000.0);
-			histogram_observe(&ctx->loss_pct, lost > 0 ?
-			    100.0 * (double)lost / (double)expected : 0.0);
-		}
-	}
+	ended_add_unlinked(&ctx->ended, m);
 	media_unlink(&ctx->calls, m);
-	/* The worker closes the sockets and frees it; we must not touch it again. */
+	/* The worker finishes the figures, closes the sockets and frees it. */
 	if (worker_detach(&ctx->workers[m->worker], m, reason) != 0)
 		log_err("call %s: cannot hand media to its worker for deletion", m->call_id);
 }
@@ -192,6 +183,7 @@ media_open(struct ctl_ctx *ctx, struct media *m, const struct ctl_cmd *cmd,
 	if (mods->handover >= 0)
 		policy = (enum latch_policy)mods->handover;
 	m->ports = &ctx->ports;
+	m->ended = &ctx->ended;
 	for (i = 0; i < 2; i++) {
 		/*
 		 * Out of ports: deleted calls may still be closing theirs in a
@@ -477,7 +469,7 @@ ctl_totals(struct ctl_ctx *ctx, struct relay_totals *t)
 	struct media *m;
 	unsigned b;
 
-	*t = ctx->ended;
+	ended_read(&ctx->ended, t, NULL, NULL);
 	for (b = 0; b < ctx->calls.nbuckets; b++)
 		for (c = ctx->calls.buckets[b]; c; c = c->hnext)
 			for (m = c->media; m; m = m->next)
@@ -565,19 +557,18 @@ capability(struct ctl_ctx *ctx, const struct ctl_str *date)
 	return 0;
 }
 
-/* Buckets for the quality of ended streams (metrics). */
-static const double jitter_bounds[] = { 1, 2, 5, 10, 20, 30, 50, 100, 200 };
-static const double loss_bounds[] = { 0, 0.1, 0.5, 1, 2, 5, 10, 20, 50 };
-
 void
 ctl_ctx_init(struct ctl_ctx *ctx, const struct config *cfg)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->cfg = cfg;
-	histogram_init(&ctx->jitter_ms, jitter_bounds,
-	    sizeof(jitter_bounds) / sizeof(jitter_bounds[0]));
-	histogram_init(&ctx->loss_pct, loss_bounds,
-	    sizeof(loss_bounds) / sizeof(loss_bounds[0]));
+	ended_init(&ctx->ended);
+}
+
+void
+ctl_ctx_free(struct ctl_ctx *ctx)
+{
+	ended_free(&ctx->ended);
 }
 
 size_t

@@ -10,7 +10,6 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "histogram.h"
 #include "ports.h"
 #include "session.h"
 #include "worker.h"
@@ -30,13 +29,12 @@ struct ctl_ctx {
 	/* Totals for I and the metrics; media that ended fold theirs in here. */
 	uint64_t		 cmds, cmd_errors;
 	uint64_t		 calls_timed_out, calls_deleted;
-	struct relay_totals	 ended;
-	/* Quality of every stream that ended, for the metrics. */
-	struct histogram	 jitter_ms, loss_pct;
+	struct ended_totals	 ended;		/* shared with the workers */
 };
 
 /* Zero the context and set up its histograms. */
 void	ctl_ctx_init(struct ctl_ctx *ctx, const struct config *cfg);
+void	ctl_ctx_free(struct ctl_ctx *ctx);
 /* Ended totals plus the live media's current counters. */
 void	ctl_totals(struct ctl_ctx *ctx, struct relay_totals *t);
 

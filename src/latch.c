@@ -618,6 +618,8 @@ latch_evidence_name(enum latch_evidence e)
 		return "weak";
 	case EVIDENCE_RESUMED:
 		return "resumed";
+	case EVIDENCE_SIGNALLING:
+		return "signalling";
 	}
 	return "?";
 }

@@ -85,6 +85,7 @@ enum latch_evidence {
 	EVIDENCE_STRONG,	/* SSRC + sequence continuity */
 	EVIDENCE_WEAK,		/* probation */
 	EVIDENCE_RESUMED,	/* the previous verified peer came back (undoes a weak switch) */
+	EVIDENCE_SIGNALLING,	/* a U/L gave a new IP (latch_on_signal, not latch_on_rtp) */
 };
 
 enum latch_verdict {

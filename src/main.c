@@ -227,6 +227,7 @@ out:
 	notify_free(ctx.notify);
 	calls_free(&ctx.calls);
 	ports_free(&ctx.ports);
+	ctl_ctx_free(&ctx);
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)

@@ -36,10 +36,12 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	static const enum latch_drop_reason reasons[] = { DROP_PT, DROP_UNVERIFIED,
 	    DROP_FLOOD, DROP_RATE_LIMIT, DROP_ASYMMETRIC };
 	struct relay_totals t;
+	struct histogram jitter, loss;
 	size_t off = 0, i;
 	int rc = 0;
 
 	ctl_totals(ctx, &t);
+	ended_read(&ctx->ended, NULL, &jitter, &loss);
 	rc |= put_metric(buf, len, &off, "rtproam_calls_created_total", "counter",
 	    "Calls created by U commands.", ctx->calls.created_total);
 	rc |= put_metric(buf, len, &off, "rtproam_calls_active", "gauge",
@@ -79,9 +81,9 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	    "RTP bytes received incl. UDP, IP and Ethernet overhead.", t.wire_bytes);
 	rc |= put_metric(buf, len, &off, "rtproam_handovers_total", "counter",
 	    "Legs moved to a new address on packet evidence or signalling.", t.switches);
-	rc |= histogram_format(&ctx->jitter_ms, "rtproam_stream_jitter_ms",
+	rc |= histogram_format(&jitter, "rtproam_stream_jitter_ms",
 	    "RFC 3550 interarrival jitter of ended streams.", buf, len, &off);
-	rc |= histogram_format(&ctx->loss_pct, "rtproam_stream_loss_percent",
+	rc |= histogram_format(&loss, "rtproam_stream_loss_percent",
 	    "Packet loss of ended streams.", buf, len, &off);
 	return rc == 0 ? off : 0;
 }

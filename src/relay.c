@@ -82,7 +82,7 @@ log_switch(const struct leg *leg, const struct latch_decision *d)
 	    addr_str(&d->old_peer, from, sizeof(from)),
 	    addr_str(&leg->latch.peer, to, sizeof(to)),
 	    latch_evidence_name(d->evidence),
-	    (unsigned long long)leg->latch.switches);
+	    (unsigned long long)counter_get(&leg->switches));
 }
 
 /* Make the leg's destinations visible to the control thread (rare). */
@@ -314,15 +314,27 @@ relay_apply_signal(struct leg *leg, const struct addr *a,
 {
 	char buf[ADDR_STRLEN];
 
+	struct latch_decision d;
+	bool had_peer;
+
 	if (asymmetric > 0)
 		leg->latch.asymmetric = true;
 	if (pts != NULL)
 		leg->pts = *pts;
 	if (a == NULL || !addr_is_set(a))
 		return;
+	memset(&d, 0, sizeof(d));
+	had_peer = leg->latch.trust >= TRUST_WEAK;
+	d.old_peer = leg->latch.peer;
 	latch_on_signal(&leg->latch, a, now);
 	latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
 	publish_peers(leg);
+	/* A re-INVITE that moves a verified leg is a handover too. */
+	if (had_peer && !addr_equal(&d.old_peer, &leg->latch.peer)) {
+		d.evidence = EVIDENCE_SIGNALLING;
+		counter_add(&leg->switches, 1);
+		log_switch(leg, &d);
+	}
 	log_debug("call %s media %u leg %u: signalled %s", leg->media->call_id,
 	    leg->media->num, leg->idx, addr_str(a, buf, sizeof(buf)));
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "histogram.h"
 #include "latch.h"
 #include "rtp.h"
 #include "stats.h"
@@ -50,7 +51,7 @@ counter_set(counter_t *c, uint64_t v)
 }
 
 static inline uint64_t
-counter_get(counter_t *c)
+counter_get(const counter_t *c)
 {
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
@@ -144,6 +145,8 @@ struct ports;
 struct media {
 	struct call	*call;		/* control thread only */
 	struct ports	*ports;		/* where media_destroy() returns its ports */
+	struct ended_totals *ended;	/* where its figures go when it ends */
+	struct relay_totals *accounted;	/* what the control thread added at unlink */
 	struct media	*next;		/* in call->media */
 	char		*call_id;	/* own copy: workers log it */
 	unsigned	 num;		/* the ";N" */
@@ -217,6 +220,30 @@ struct relay_totals {
 	uint64_t	 drops[DROP_REASON_MAX];
 };
 void	 totals_add_media(struct relay_totals *t, struct media *m);
+void	 totals_add(struct relay_totals *t, const struct relay_totals *a,
+	    const struct relay_totals *b);
+
+/*
+ * What ended media leave behind. The control thread adds a media's figures
+ * when it unlinks it (so totals never dip); the worker adds what its final
+ * publication changed, and the quality samples, when it frees it.
+ */
+struct ended_totals {
+	pthread_mutex_t	 lock;
+	struct relay_totals t;
+	struct histogram jitter_ms;	/* per stream that carried RTP */
+	struct histogram loss_pct;
+};
+
+void	 ended_init(struct ended_totals *e);
+void	 ended_free(struct ended_totals *e);
+/* Control thread, at unlink: adds the media's figures and remembers them in it. */
+void	 ended_add_unlinked(struct ended_totals *e, struct media *m);
+/* Worker, after the final publication: adds what changed since, and the samples. */
+void	 ended_add_final(struct ended_totals *e, struct media *m);
+/* A consistent copy of everything (totals and histograms). */
+void	 ended_read(struct ended_totals *e, struct relay_totals *t,
+	    struct histogram *jitter_ms, struct histogram *loss_pct);
 
 /* Per-leg figures, safe from any thread (atomics). */
 uint64_t leg_rx(struct leg *l);
