@@ -15,9 +15,11 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config \
-	libcmocka-dev libpcap-dev libmicrohttpd-dev \
+	libcmocka-dev libpcap-dev libmicrohttpd-dev libinih-dev \
 	curl \
 	python3 python3-pytest \
 	kamailio sip-tester \
+	clang-14 libclang-rt-14-dev llvm-14 \
+	man-db systemd \
 	procps iproute2 >/dev/null
 echo "deps.sh: dependencies installed"

@@ -2,7 +2,8 @@
 # Install, build and run the whole test suite: unit (cmocka), integration
 # (the daemon on 127.0.0.0/8), end-to-end (Kamailio + sipp). Everything
 # runs in a build with AddressSanitizer and UndefinedBehaviorSanitizer;
-# an optimised build is compiled too, so both stay warning-free.
+# an optimised build is compiled too, so both stay warning-free. Before
+# them, every libFuzzer target runs for FUZZ_SECONDS (scripts/fuzz.sh).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -10,6 +11,8 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRTPROAM_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$(nproc)"
+# libFuzzer targets, FUZZ_SECONDS each (default 60; 0 replays the corpora).
+sh scripts/fuzz.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd build-asan

@@ -15,7 +15,8 @@ enum {
 	OPT_WORKERS = 256, OPT_AFFINITY, OPT_MAX_CALLS, OPT_HANDOVER,
 	OPT_SWITCH_PKTS, OPT_BUSY_PKTS, OPT_PROBATION_PKTS, OPT_GUARD_MS,
 	OPT_PTIME, OPT_SEQ_SLACK, OPT_SWITCH_INTERVAL, OPT_MAX_SWITCHES,
-	OPT_LOG, OPT_METRICS,
+	OPT_LOG, OPT_METRICS, OPT_JB, OPT_JB_DEPTH, OPT_JB_MAX,
+	OPT_MAX_CMD_RATE, OPT_RECORD_DIR,
 };
 
 static const struct option long_options[] = {
@@ -35,9 +36,14 @@ static const struct option long_options[] = {
 	{ "pidfile",		required_argument, NULL, 'p' },
 	{ "user",		required_argument, NULL, 'u' },
 	{ "metrics",		required_argument, NULL, OPT_METRICS },
+	{ "record-dir",		required_argument, NULL, OPT_RECORD_DIR },
+	{ "jitter-buffer",	required_argument, NULL, OPT_JB },
+	{ "jb-depth-ms",	required_argument, NULL, OPT_JB_DEPTH },
+	{ "jb-max-ms",		required_argument, NULL, OPT_JB_MAX },
 	{ "workers",		required_argument, NULL, OPT_WORKERS },
 	{ "affinity",		no_argument,	   NULL, OPT_AFFINITY },
 	{ "max-calls",		required_argument, NULL, OPT_MAX_CALLS },
+	{ "max-cmd-rate",	required_argument, NULL, OPT_MAX_CMD_RATE },
 	{ "handover",		required_argument, NULL, OPT_HANDOVER },
 	{ "switch-packets",	required_argument, NULL, OPT_SWITCH_PKTS },
 	{ "busy-packets",	required_argument, NULL, OPT_BUSY_PKTS },
@@ -49,6 +55,7 @@ static const struct option long_options[] = {
 	{ "max-switches-per-min", required_argument, NULL, OPT_MAX_SWITCHES },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
+	{ "config",		required_argument, NULL, 'c' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -69,6 +76,8 @@ config_usage(FILE *out, const char *prog)
 "  -T, --ttl SECONDS           end a call after this long without media [60]\n"
 "  -W, --setup-ttl SECONDS     the same before the call is answered [= -T]\n"
 "      --max-calls N           refuse new calls beyond N (E98) [unlimited]\n"
+"      --max-cmd-rate N        control commands a second, bursts of N; the\n"
+"                              rest get E98 [unlimited]\n"
 "      --workers N             relay threads [one per core]\n"
 "      --affinity              pin each relay thread to a core\n"
 "\n"
@@ -79,6 +88,7 @@ config_usage(FILE *out, const char *prog)
 "  -n, --notify TARGET         permitted timeout-notification target:\n"
 "                              unix:PATH or tcp:HOST:PORT (repeatable)\n"
 "      --metrics HOST:PORT     serve Prometheus metrics at /metrics\n"
+"      --record-dir DIR        R/C record calls to pcap files here [off]\n"
 "\n"
 "Handover (see README: Secure handover)\n"
 "      --handover POLICY       off | ssrc | probation [probation]\n"
@@ -91,6 +101,11 @@ config_usage(FILE *out, const char *prog)
 "      --switch-interval-ms MS minimum time between two switches [1000]\n"
 "      --max-switches-per-min N  per leg [10]\n"
 "\n"
+"Media processing (per call: J0/J1/J2 and Z<ms> modifiers)\n"
+"      --jitter-buffer MODE    off | fixed | adaptive, for every stream [off]\n"
+"      --jb-depth-ms MS        fixed depth, adaptive start [40]\n"
+"      --jb-max-ms MS          adaptive ceiling [150]\n"
+"\n"
 "Process\n"
 "  -f, --foreground            do not daemonize\n"
 "  -F, --no-root-check         allow running as root without -u\n"
@@ -99,6 +114,8 @@ config_usage(FILE *out, const char *prog)
 "                              foreground, syslog otherwise]\n"
 "  -p, --pidfile PATH          write the PID here\n"
 "  -u, --user USER[:GROUP]     drop privileges to USER after binding\n"
+"  -c, --config PATH           read settings from this INI file first;\n"
+"                              options given here override it\n"
 "  -h, --help                  this text\n"
 "  -V, --version               print the version\n",
 	    prog);
@@ -114,6 +131,8 @@ config_default(struct config *c)
 	c->setup_ttl_s = 0;	/* 0: same as ttl */
 	c->log_level = LOG_LVL_INFO;
 	latch_config_default(&c->latch);
+	jbuf_config_default(&c->jb);
+	c->jb.mode = JBUF_OFF;
 }
 
 static int
@@ -156,16 +175,48 @@ parse_addr_pair(const char *arg, struct addr *dst, unsigned *n)
 
 #define USAGE_ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
+enum config_opt_kind
+config_option_kind(const char *name)
+{
+	const struct option *o;
+
+	for (o = long_options; o->name != NULL; o++) {
+		if (strcmp(o->name, name) != 0)
+			continue;
+		if (o->val == 'h' || o->val == 'V' || o->val == 'c')
+			return CONFIG_OPT_CMDLINE;
+		if (o->has_arg == no_argument)
+			return CONFIG_OPT_FLAG;
+		if (o->val == 's' || o->val == 'n')
+			return CONFIG_OPT_LIST;
+		return CONFIG_OPT_VALUE;
+	}
+	return CONFIG_OPT_NONE;
+}
+
 int
 config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 {
+	int rc;
+
+	if ((rc = config_parse_args(c, argc, argv, err, errlen)) != 0)
+		return rc;
+	return config_finish(c, err, errlen);
+}
+
+int
+config_parse_args(struct config *c, int argc, char **argv, char *err,
+    size_t errlen)
+{
 	unsigned long v;
-	unsigned nadv = 0;
+	unsigned nadv;
 	int ch, lvl;
 	char lvlbuf[32], *colon;
+	bool new_ctl = true, new_notify = true;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "l:6:A:s:m:M:T:W:n:fFd:p:u:hV",
+	/* 0, not 1: glibc then forgets a previous argv entirely. */
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "l:6:A:s:m:M:T:W:n:fFd:p:u:c:hV",
 	    long_options, NULL)) != -1) {
 		switch (ch) {
 		case 'l':
@@ -178,15 +229,23 @@ config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 			c->have_iface6 = true;
 			break;
 		case 'A':
+			addr_clear(&c->advertised[0]);
+			addr_clear(&c->advertised[1]);
 			if (parse_addr_pair(optarg, c->advertised, &nadv) != 0)
 				USAGE_ERR("-A: not an address or address pair: %s", optarg);
 			break;
 		case 's':
+			if (new_ctl)
+				c->nctl = 0;
+			new_ctl = false;
 			if (c->nctl == CONFIG_MAX_CTL)
 				USAGE_ERR("-s: at most %d control sockets", CONFIG_MAX_CTL);
 			c->ctl[c->nctl++] = optarg;
 			break;
 		case 'n':
+			if (new_notify)
+				c->nnotify = 0;
+			new_notify = false;
 			if (c->nnotify == CONFIG_MAX_NOTIFY)
 				USAGE_ERR("-n: at most %d notify targets", CONFIG_MAX_NOTIFY);
 			c->notify[c->nnotify++] = optarg;
@@ -236,6 +295,26 @@ config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 		case OPT_METRICS:
 			c->metrics = optarg;
 			break;
+		case OPT_RECORD_DIR:
+			c->record_dir = optarg;
+			break;
+		case OPT_JB:
+			if ((lvl = jbuf_mode_parse(optarg)) < 0)
+				USAGE_ERR("--jitter-buffer: off, fixed or adaptive: %s", optarg);
+			c->jb.mode = (enum jbuf_mode)lvl;
+			break;
+		case OPT_JB_DEPTH:
+		case OPT_JB_MAX:
+			if (parse_uint(optarg, 10, 1000, &v) != 0)
+				USAGE_ERR("%s: 10..1000 ms: %s", argv[optind - 1], optarg);
+			if (ch == OPT_JB_DEPTH)
+				c->jb.depth_ms = (uint32_t)v;
+			else
+				c->jb.max_depth_ms = (uint32_t)v;
+			break;
+		case 'c':
+			c->config_file = optarg;
+			break;
 		case OPT_WORKERS:
 			if (parse_uint(optarg, 1, 64, &v) != 0)
 				USAGE_ERR("--workers: 1..64: %s", optarg);
@@ -248,6 +327,11 @@ config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 			if (parse_uint(optarg, 1, 10000000, &v) != 0)
 				USAGE_ERR("--max-calls: a positive number: %s", optarg);
 			c->max_calls = (unsigned)v;
+			break;
+		case OPT_MAX_CMD_RATE:
+			if (parse_uint(optarg, 1, 10000000, &v) != 0)
+				USAGE_ERR("--max-cmd-rate: a positive number: %s", optarg);
+			c->max_cmd_rate = (unsigned)v;
 			break;
 		case OPT_HANDOVER:
 			if ((lvl = latch_policy_parse(optarg)) < 0)
@@ -296,6 +380,14 @@ config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 	}
 	if (optind < argc)
 		USAGE_ERR("unexpected argument: %s", argv[optind]);
+	return 0;
+}
+
+int
+config_finish(struct config *c, char *err, size_t errlen)
+{
+	unsigned nadv;
+
 	if (c->port_min > c->port_max || c->port_max - c->port_min < 3)
 		USAGE_ERR("port range %u..%u holds no RTP/RTCP pair",
 		    c->port_min, c->port_max);
@@ -303,10 +395,14 @@ config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen)
 		addr_parse(&c->ifaces[0], "127.0.0.1", 0, AF_INET);
 		c->nifaces = 1;
 	}
+	nadv = addr_is_set(&c->advertised[0]) + addr_is_set(&c->advertised[1]);
 	if (nadv != 0 && nadv != c->nifaces)
 		USAGE_ERR("-A must name as many addresses as -l");
 	if (c->nctl == 0)
 		c->ctl[c->nctl++] = "udp:127.0.0.1:22222";
+	if (c->jb.depth_ms > c->jb.max_depth_ms)
+		USAGE_ERR("--jb-depth-ms %u is above --jb-max-ms %u",
+		    c->jb.depth_ms, c->jb.max_depth_ms);
 	if (c->setup_ttl_s == 0)
 		c->setup_ttl_s = c->ttl_s;
 	if (c->log_target == NULL)

@@ -3,7 +3,8 @@
  *
  * rtpproxy's letters keep their meaning (-l -6 -s -m -M -T -W -n -f -F -d
  * -p -u), so an rtpproxy command line works unchanged; every setting also
- * has a long option.
+ * has a long option. A config file (-c, config_file.h) is read as the long
+ * options its keys name, parsed here before the command line.
  */
 #ifndef RTPROAM_CONFIG_H
 #define RTPROAM_CONFIG_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "jbuf.h"
 #include "latch.h"
 
 #define CONFIG_MAX_CTL		8
@@ -42,6 +44,7 @@ struct config {
 	unsigned	 ttl_s;			/* -T: no media for this long ends a call */
 	unsigned	 setup_ttl_s;		/* -W: same, before the answer (L) */
 	unsigned	 max_calls;		/* 0 = unlimited */
+	unsigned	 max_cmd_rate;		/* control commands a second; 0 = unlimited */
 	unsigned	 workers;		/* 0 = one per core */
 	bool		 affinity;		/* pin workers to cores */
 
@@ -52,8 +55,11 @@ struct config {
 	const char	*pidfile;
 	const char	*user;			/* drop to this user (and its group) */
 	const char	*metrics;		/* HOST:PORT for /metrics, or NULL */
+	const char	*record_dir;		/* where R writes pcap files, or NULL */
+	const char	*config_file;		/* -c: INI file read before argv */
 
 	struct latch_config latch;
+	struct jbuf_config jb;			/* mode JBUF_OFF unless asked for */
 };
 
 /* Defaults: what `rtproam -f` alone does. */
@@ -65,6 +71,27 @@ void	config_default(struct config *c);
  * in err (size errlen).
  */
 int	config_parse(struct config *c, int argc, char **argv, char *err, size_t errlen);
+
+/*
+ * config_parse() in two halves, for layering: config_parse_args() reads
+ * options into *c (same return values) and may run several times, later
+ * argv overriding earlier (a list option -s/-n given in one argv replaces
+ * the list an earlier one built); config_finish() then fills what was left
+ * unset and checks the settings as a whole (0, or -1 with err).
+ */
+int	config_parse_args(struct config *c, int argc, char **argv, char *err,
+	    size_t errlen);
+int	config_finish(struct config *c, char *err, size_t errlen);
+
+/* What a long option (exact name, no dashes) is, for the config file. */
+enum config_opt_kind {
+	CONFIG_OPT_NONE,	/* no such option */
+	CONFIG_OPT_FLAG,	/* takes no value */
+	CONFIG_OPT_VALUE,	/* takes one value */
+	CONFIG_OPT_LIST,	/* takes one value and may repeat */
+	CONFIG_OPT_CMDLINE,	/* meaningful on the command line only */
+};
+enum config_opt_kind config_option_kind(const char *name);
 
 void	config_usage(FILE *out, const char *prog);
 

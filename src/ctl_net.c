@@ -5,6 +5,7 @@
 #include "ctl_net.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "ctl_parse.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "rcache.h"
 
 #define CTL_REPLY_MAX	65000	/* one UDP datagram; `Il` listings fill it */
@@ -24,6 +26,7 @@
 #define CTL_MAX_CONNS	256
 #define RCACHE_TTL_MS	30000	/* longer than any controller's retry span */
 #define RCACHE_MAX	65536
+#define RATE_WARN_MS	10000	/* at most one "over the rate" line per 10 s */
 
 enum ep_kind { EP_UDP, EP_LISTEN_ONESHOT, EP_LISTEN_LINES, EP_CONN_ONESHOT, EP_CONN_LINES };
 
@@ -44,6 +47,8 @@ struct ctl_net {
 	unsigned	 nconns;
 	struct endpoint	*conns;
 	struct rcache	 rcache;
+	struct ratelimit cmd_rate;	/* --max-cmd-rate */
+	uint64_t	 rate_warn_ms;	/* last "over the rate" log line */
 	char		 reply[CTL_REPLY_MAX];
 };
 
@@ -166,6 +171,8 @@ ctl_net_open(const struct config *cfg, int epfd, char *err, size_t errlen)
 		return NULL;
 	}
 	n->epfd = epfd;
+	ratelimit_init(&n->cmd_rate, cfg->max_cmd_rate, cfg->max_cmd_rate,
+	    now_ms() * 1000);
 	for (i = 0; i < cfg->nctl; i++) {
 		if ((ep = open_one(cfg->ctl[i], err, errlen)) == NULL ||
 		    watch(n, ep) != 0) {
@@ -201,6 +208,31 @@ ctl_net_tick(struct ctl_net *n, uint64_t now)
 	rcache_expire(&n->rcache, now);
 }
 
+/*
+ * Execute one command, unless it is over --max-cmd-rate: then it gets E98,
+ * which sends the SIP proxy to another relay, and is counted (*refused,
+ * if not NULL, is then set).
+ */
+static size_t
+execute(struct ctl_net *n, struct ctl_ctx *ctx, const char *cmd, size_t len,
+    const struct addr *from, char *out, size_t outlen, bool *refused)
+{
+	uint64_t now = now_ms();
+
+	if (ratelimit_take(&n->cmd_rate, now * 1000))
+		return ctl_execute(ctx, cmd, len, from, out, outlen);
+	if (refused != NULL)
+		*refused = true;
+	ctx->cmds_refused++;
+	if (n->rate_warn_ms == 0 || now - n->rate_warn_ms >= RATE_WARN_MS) {
+		log_warn("control: over --max-cmd-rate %u/s, %" PRIu64
+		    " command(s) refused with E%d so far", ctx->cfg->max_cmd_rate,
+		    ctx->cmds_refused, E_OVERLOAD);
+		n->rate_warn_ms = now;
+	}
+	return (size_t)snprintf(out, outlen, "E%d\n", E_OVERLOAD);
+}
+
 /* UDP: "cookie command" in, "cookie reply" out, resends from the cache. */
 static void
 handle_udp(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *ep)
@@ -214,6 +246,7 @@ handle_udp(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *ep)
 	size_t cmdlen, klen, rlen;
 	ssize_t got;
 	unsigned i;
+	bool refused;
 
 	/* Bounded: a flood of commands must not starve the rest of the loop. */
 	for (i = 0; i < 64; i++) {
@@ -236,11 +269,15 @@ handle_udp(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *ep)
 			memcpy(out, cookie.p, cookie.len);
 			out[cookie.len] = ' ';
 			rlen = cookie.len + 1;
+			refused = false;
 			if (rlen < CTL_REPLY_MAX - 16)
-				rlen += ctl_execute(ctx, cmd, cmdlen, &from, out + rlen,
-				    CTL_REPLY_MAX - rlen);
-			/* Big replies come from read-only commands: re-running is harmless. */
-			if (rlen <= RCACHE_REPLY_MAX)
+				rlen += execute(n, ctx, cmd, cmdlen, &from, out + rlen,
+				    CTL_REPLY_MAX - rlen, &refused);
+			/*
+			 * Big replies come from read-only commands: re-running is
+			 * harmless. A refusal is not cached: a resend may run.
+			 */
+			if (rlen <= RCACHE_REPLY_MAX && !refused)
 				(void)rcache_put(&n->rcache, key, klen, out, rlen, now_ms());
 			cached = out;
 		}
@@ -300,7 +337,8 @@ handle_stream(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *c)
 	c->used += (size_t)got;
 	if (c->kind == EP_CONN_ONESHOT) {
 		/* Kamailio writes one command, no newline, and waits for the reply. */
-		rlen = ctl_execute(ctx, c->buf, c->used, NULL, n->reply, CTL_REPLY_MAX);
+		rlen = execute(n, ctx, c->buf, c->used, NULL, n->reply,
+		    CTL_REPLY_MAX, NULL);
 		reply_stream(c, n->reply, rlen);
 		endpoint_close(n, c);
 		return;
@@ -309,8 +347,8 @@ handle_stream(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *c)
 		if (c->buf[i] != '\n')
 			continue;
 		if (i > start) {
-			rlen = ctl_execute(ctx, c->buf + start, i - start, NULL,
-			    n->reply, CTL_REPLY_MAX);
+			rlen = execute(n, ctx, c->buf + start, i - start, NULL,
+			    n->reply, CTL_REPLY_MAX, NULL);
 			reply_stream(c, n->reply, rlen);
 		}
 		start = i + 1;

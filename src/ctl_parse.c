@@ -293,10 +293,10 @@ skip_laddr(const char *p, size_t n, size_t *ip, bool label_ok)
 }
 
 /*
- * U/L modifiers. sippy's letters are case-insensitive; the H extension
- * is rtproam's own and upper case only, so a lower-case script flag
- * passed through by OpenSIPS cannot change the latching policy. A bare
- * 'H' (no digit) is likewise taken for a script flag.
+ * U/L modifiers. sippy's letters are case-insensitive; the H and J
+ * extensions are rtproam's own and upper case only, so a lower-case
+ * script flag passed through by OpenSIPS cannot change the latching policy
+ * or buffering. A bare 'H' or 'J' (no digit) is likewise a script flag.
  */
 static int
 parse_ul_mods(const struct ctl_str *s, struct ctl_mods *m)
@@ -361,12 +361,17 @@ parse_ul_mods(const struct ctl_str *s, struct ctl_mods *m)
 			i += k;
 			break;
 		case 'H':
+		case 'J':
+			/* rtproam's own: handover policy, jitter buffer mode. */
 			k = span_digits(p + i, n - i);
 			if (k == 0)
 				break;
 			if (parse_uint(p + i, k, 2, &v) == -1)
 				return E_BAD_MODIFIER;
-			m->handover = (int)v;
+			if (ch == 'H')
+				m->handover = (int)v;
+			else
+				m->jitterbuf = (int)v;
 			i += k;
 			break;
 		default:
@@ -551,6 +556,7 @@ ctl_parse(const char *buf, size_t len, struct ctl_cmd *out)
 
 	memset(out, 0, sizeof(*out));
 	out->mods.handover = -1;
+	out->mods.jitterbuf = -1;
 	pt_set_allow_all(&out->mods.pts);
 	if (len > CTL_MAX_CMD)
 		return E_TOO_BIG;

@@ -46,6 +46,7 @@ enum ctl_err {
 	E_BAD_ADDR	= 37,	/* remote address or port unparsable */
 	E_NO_SESSION	= 50,
 	E_QUERY		= 62,
+	E_RECORD	= 65,	/* recording failed or not configured */
 	E_NOMEM		= 81,
 	E_OVERLOAD	= 98,	/* max calls reached: try another relay */
 	E_SHUTDOWN	= 99,
@@ -92,6 +93,7 @@ struct ctl_mods {
 	unsigned	npts;
 	uint8_t		pt_list[32];	/* in the order given (first 32; pts has all) */
 	int		handover;	/* H<0|1|2>: latch policy for this call, -1 = default */
+	int		jitterbuf;	/* J<0|1|2>: off/fixed/adaptive for this call, -1 = default */
 	bool		verbose;	/* Q v, I b/l, D w (weak) */
 	bool		ttl_set;	/* T<n>/t<n> (OpenSIPS), parsed and ignored */
 };

@@ -18,6 +18,7 @@
 #include "ctl_parse.h"
 #include "log.h"
 #include "notify.h"
+#include "record.h"
 #include "relay.h"
 
 static size_t
@@ -78,12 +79,37 @@ media_delete(struct ctl_ctx *ctx, struct media *m, const char *reason)
 		log_err("call %s: cannot hand media to its worker for deletion", m->call_id);
 }
 
+/* The call's pcap file gets no more packets: its worker closes it. */
+static void
+call_stop_recording(struct ctl_ctx *ctx, struct call *c)
+{
+	struct media *m;
+
+	if (c->rec_file == NULL)
+		return;
+	for (m = c->media; m; m = m->next)
+		if (worker_record(&ctx->workers[m->worker], m, NULL) != 0)
+			log_err("call %s: cannot stop recording", c->callid);
+	/* Queued after every packet and every detach of this call. */
+	if (worker_record_close(&ctx->workers[c->worker], c->rec_file) != 0)
+		recorder_end(ctx->rec, c->rec_file);
+	c->rec_file = NULL;
+}
+
+/* The last media went: the call goes, and its recording ends. */
+static void
+call_end(struct ctl_ctx *ctx, struct call *c)
+{
+	call_stop_recording(ctx, c);
+	call_destroy(&ctx->calls, c);
+}
+
 static void
 call_delete(struct ctl_ctx *ctx, struct call *c, const char *reason)
 {
 	while (c->media)
 		media_delete(ctx, c->media, reason);
-	call_destroy(&ctx->calls, c);
+	call_end(ctx, c);
 }
 
 void
@@ -164,6 +190,20 @@ open_leg(struct ctl_ctx *ctx, struct leg *leg, const struct addr *local,
 	return 0;
 }
 
+/*
+ * Jitter buffer (daemon flag, or J<n> for the whole call) and resizer
+ * (Z<ms>, for what the party of this U/L sends, as in rtpproxy).
+ */
+static struct mediaproc *
+new_mediaproc(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, bool owner)
+{
+	struct jbuf_config jb = ctx->cfg->jb;
+
+	if (cmd->mods.jitterbuf >= 0)
+		jb.mode = (enum jbuf_mode)cmd->mods.jitterbuf;
+	return mediaproc_new(&jb, owner ? cmd->mods.zptime : 0);
+}
+
 /* A new media: pick interfaces, open both legs' sockets, set up latches. */
 static int
 media_open(struct ctl_ctx *ctx, struct media *m, const struct ctl_cmd *cmd,
@@ -196,6 +236,7 @@ media_open(struct ctl_ctx *ctx, struct media *m, const struct ctl_cmd *cmd,
 			return E_NO_PORTS;	/* media_destroy() closes what is open */
 		latch_init(&m->leg[i].latch, &ctx->cfg->latch, policy, false);
 		stats_init(&m->leg[i].stats, addr_family(local[i]));
+		m->leg[i].mp = new_mediaproc(ctx, cmd, i == owner);
 	}
 	return CTL_OK;
 }
@@ -250,7 +291,7 @@ do_update(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 	struct call *c;
 	struct media *m;
 	struct addr a;
-	unsigned leg_t1, owner;
+	unsigned leg_t1, owner, i;
 	uint64_t now = now_ms();
 	int err;
 	char sbuf[64];
@@ -291,7 +332,11 @@ do_update(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 				    ctx->cfg->port_min, ctx->cfg->port_max);
 			return reply_fmt(reply, len, "E%d\n", err);
 		}
-		m->worker = ctx->next_worker++ % ctx->nworkers;
+		/* All media of a call on one worker: one owner, one recording. */
+		m->worker = m != c->media ? c->media->worker :
+		    m->next ? m->next->worker : ctx->next_worker++ % ctx->nworkers;
+		c->worker = m->worker;
+		m->rec = c->rec_file;	/* a new m= line of a recorded call */
 		if (c->media == m && m->next == NULL)
 			call_created(&ctx->calls);	/* its first media: a new call */
 		leg_t1 = 0;
@@ -315,9 +360,18 @@ do_update(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 			media_delete(ctx, m, "no worker");
 			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
 		}
-	} else if (worker_signal(&ctx->workers[m->worker], m, owner, &a,
-	    cmd->mods.npts ? &cmd->mods.pts : NULL, cmd->mods.asymmetric ? 1 : -1) != 0)
-		return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+	} else {
+		if (worker_signal(&ctx->workers[m->worker], m, owner, &a,
+		    cmd->mods.npts ? &cmd->mods.pts : NULL,
+		    cmd->mods.asymmetric ? 1 : -1) != 0)
+			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+		/* A re-offer that asks for buffering or resizing gets it from now on. */
+		if (cmd->mods.zptime || cmd->mods.jitterbuf >= 0)
+			for (i = 0; i < 2; i++)
+				if (worker_mediaproc(&ctx->workers[m->worker], m, i,
+				    new_mediaproc(ctx, cmd, i == owner)) != 0)
+					return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+	}
 	if (!lookup)
 		call_set_notify(ctx, c, cmd);
 	return reply_port(&m->leg[owner ^ 1], reply, len);
@@ -344,7 +398,7 @@ do_delete(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
 	ctx->calls_deleted++;
 	if (c->media == NULL)
-		call_destroy(&ctx->calls, c);
+		call_end(ctx, c);
 	return reply_fmt(reply, len, "0\n");
 }
 
@@ -354,7 +408,8 @@ do_delete(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
  */
 enum qfield { Q_TTL, Q_PKTS_IN, Q_RELAYED, Q_DROPPED, Q_HANDOVERS, Q_INVALID,
 	Q_EXPECTED, Q_LOST, Q_JITTER, Q_MAXJITTER, Q_WIRE_BYTES,
-	Q_RTT, Q_FAR_LOST, Q_FAR_FRACTION, Q_FAR_JITTER };
+	Q_RTT, Q_FAR_LOST, Q_FAR_FRACTION, Q_FAR_JITTER, Q_MEANJITTER,
+	Q_SWITCH_AGE, Q_JB_DEPTH, Q_JB_DELAY, Q_JB_LATE, Q_JB_REORDERED, Q_RZ_OUT };
 
 static const struct {
 	const char	*name;
@@ -376,6 +431,15 @@ static const struct {
 	{ "rlost_a", Q_FAR_LOST, 0 },	{ "rlost_o", Q_FAR_LOST, 1 },
 	{ "rfraction_a", Q_FAR_FRACTION, 0 }, { "rfraction_o", Q_FAR_FRACTION, 1 },
 	{ "rjitter_us_a", Q_FAR_JITTER, 0 }, { "rjitter_us_o", Q_FAR_JITTER, 1 },
+	{ "meanjitter_us_a", Q_MEANJITTER, 0 }, { "meanjitter_us_o", Q_MEANJITTER, 1 },
+	/* Milliseconds since the leg last moved; -1: never. */
+	{ "switch_age_ms_a", Q_SWITCH_AGE, 0 }, { "switch_age_ms_o", Q_SWITCH_AGE, 1 },
+	/* Jitter buffer and resizer on what each side sends (0 when off). */
+	{ "jb_depth_us_a", Q_JB_DEPTH, 0 }, { "jb_depth_us_o", Q_JB_DEPTH, 1 },
+	{ "jb_delay_us_a", Q_JB_DELAY, 0 }, { "jb_delay_us_o", Q_JB_DELAY, 1 },
+	{ "jb_late_a", Q_JB_LATE, 0 },	{ "jb_late_o", Q_JB_LATE, 1 },
+	{ "jb_reordered_a", Q_JB_REORDERED, 0 }, { "jb_reordered_o", Q_JB_REORDERED, 1 },
+	{ "rz_out_a", Q_RZ_OUT, 0 },	{ "rz_out_o", Q_RZ_OUT, 1 },
 };
 
 static int64_t
@@ -397,9 +461,26 @@ leg_field(struct leg *l, enum qfield f)
 	case Q_FAR_LOST:	return (int64_t)counter_get(&l->report.far_cum_lost);
 	case Q_FAR_FRACTION:	return (int64_t)counter_get(&l->report.far_fraction_lost);
 	case Q_FAR_JITTER:	return (int64_t)counter_get(&l->report.far_jitter_us);
+	case Q_MEANJITTER:	return (int64_t)counter_get(&l->report.mean_jitter_us);
+	case Q_JB_DEPTH:	return (int64_t)counter_get(&l->report.jb_depth_us);
+	case Q_JB_DELAY:	return (int64_t)counter_get(&l->report.jb_delay_us);
+	case Q_JB_LATE:		return (int64_t)counter_get(&l->report.jb_late);
+	case Q_JB_REORDERED:	return (int64_t)counter_get(&l->report.jb_reordered);
+	case Q_RZ_OUT:		return (int64_t)counter_get(&l->report.rz_packets_out);
+	case Q_SWITCH_AGE:	break;	/* needs now: query_field */
 	case Q_TTL:		break;
 	}
 	return 0;
+}
+
+static int64_t
+switch_age(struct leg *l, uint64_t now)
+{
+	uint64_t t = counter_get(&l->report.last_switch_ms);
+
+	if (t == 0)
+		return -1;
+	return now > t ? (int64_t)(now - t) : 0;
 }
 
 /* One named Q field; -1 if the name is unknown. */
@@ -414,6 +495,8 @@ query_field(struct ctl_ctx *ctx, struct media *m, unsigned a,
 			continue;
 		if (qfields[i].field == Q_TTL)
 			*v = media_ttl_left(ctx, m, now);
+		else if (qfields[i].field == Q_SWITCH_AGE)
+			*v = switch_age(&m->leg[a ^ (unsigned)qfields[i].side], now);
 		else if (qfields[i].side >= 0)
 			*v = leg_field(&m->leg[a ^ (unsigned)qfields[i].side],
 			    qfields[i].field);
@@ -458,6 +541,43 @@ do_query(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len
 			return reply_fmt(reply, len, "E%d\n", E_TOO_BIG);
 	}
 	return off + reply_fmt(reply + off, len - off, "\n");
+}
+
+/*
+ * R (Kamailio start_recording) and C (OpenSIPS copy) record the whole call
+ * to one pcap file in --record-dir; N stops. C's remote targets are not
+ * supported: the call is recorded locally instead, and the log says so.
+ */
+static size_t
+do_record(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
+{
+	struct call *c;
+	struct media *m;
+	char tag[128];
+
+	if ((c = call_find(&ctx->calls, cmd->callid.p, cmd->callid.len)) == NULL)
+		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
+	if (cmd->op == CTL_N) {
+		call_stop_recording(ctx, c);
+		return reply_fmt(reply, len, "0\n");
+	}
+	if (ctx->rec == NULL) {
+		log_warn("call %s: recording asked, but no --record-dir is set", c->callid);
+		return reply_fmt(reply, len, "E%d\n", E_RECORD);
+	}
+	if (cmd->op == CTL_C)
+		log_notice("call %s: copy to %.*s recorded locally instead", c->callid,
+		    (int)cmd->copy_target.len, cmd->copy_target.p);
+	if (c->rec_file != NULL)
+		return reply_fmt(reply, len, "0\n");	/* already recording */
+	snprintf(tag, sizeof(tag), "%.*s", (int)cmd->from.tag.len, cmd->from.tag.p);
+	if ((c->rec_file = recorder_open(ctx->rec, c->callid, tag)) == NULL)
+		return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+	for (m = c->media; m; m = m->next)
+		if (worker_record(&ctx->workers[m->worker], m, c->rec_file) != 0)
+			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
+	log_info("call %s: recording", c->callid);
+	return reply_fmt(reply, len, "0\n");
 }
 
 /* ---- I, G, V, VF ---- */
@@ -545,8 +665,9 @@ do_info(struct ctl_ctx *ctx, bool list, char *reply, size_t len)
 static int
 capability(struct ctl_ctx *ctx, const struct ctl_str *date)
 {
+	/* 20071116: the Z resizer. */
 	static const char *const yes[] = { "20040107", "20050322", "20060704",
-	    "20080403", "20081102", NULL };
+	    "20071116", "20080403", "20081102", NULL };
 	unsigned i;
 
 	for (i = 0; yes[i]; i++)
@@ -554,6 +675,8 @@ capability(struct ctl_ctx *ctx, const struct ctl_str *date)
 			return 1;
 	if (ctl_str_eq(date, "20081224", 8))
 		return ctx->cfg->nnotify > 0;
+	if (ctl_str_eq(date, "20071218", 8))	/* record/copy */
+		return ctx->rec != NULL;
 	return 0;
 }
 
@@ -607,15 +730,14 @@ ctl_execute(struct ctl_ctx *ctx, const char *buf, size_t len,
 		ctl_delete_all(ctx, "deleted (X)");
 		return reply_fmt(reply, replylen, "0\n");
 	case CTL_S:
-	case CTL_N:
 		c = call_find(&ctx->calls, cmd.callid.p, cmd.callid.len);
 		if (c == NULL)
 			return reply_fmt(reply, replylen, "E%d\n", E_NO_SESSION);
 		return reply_fmt(reply, replylen, "0\n");
 	case CTL_R:
 	case CTL_C:
-		/* Recording is not built yet: say so rather than pretend. */
-		return reply_fmt(reply, replylen, "E%d\n", 65);
+	case CTL_N:
+		return do_record(ctx, &cmd, reply, replylen);
 	case CTL_P:
 		return reply_fmt(reply, replylen, "E%d\n", 60);
 	case CTL_NONE:

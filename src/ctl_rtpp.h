@@ -15,6 +15,7 @@
 #include "worker.h"
 
 struct notify;
+struct recorder;
 
 struct ctl_ctx {
 	const struct config	*cfg;
@@ -24,10 +25,12 @@ struct ctl_ctx {
 	unsigned		 nworkers;
 	unsigned		 next_worker;
 	struct notify		*notify;
+	struct recorder		*rec;		/* NULL: no --record-dir */
 	bool			 shutting_down;
 
 	/* Totals for I and the metrics; media that ended fold theirs in here. */
 	uint64_t		 cmds, cmd_errors;
+	uint64_t		 cmds_refused;	/* over --max-cmd-rate: E98, not run */
 	uint64_t		 calls_timed_out, calls_deleted;
 	struct ended_totals	 ended;		/* shared with the workers */
 };

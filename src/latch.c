@@ -144,6 +144,9 @@ latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 	forget_candidates(l);
 	/* Signalling says where the party is now; the old path is history. */
 	forget_prev(l);
+	/* A stream that never answered at a signalled IP is no evidence now. */
+	if (!l->rooted)
+		memset(&l->stream, 0, sizeof(l->stream));
 }
 
 /*
@@ -203,6 +206,7 @@ peer_delivered(struct latch *l, const struct addr *src,
 	    (l->trust == TRUST_WEAK && from_signalled_ip(l, src))) {
 		l->trust = TRUST_STRONG;
 		l->ever_verified = true;
+		l->rooted = true;
 	}
 	/*
 	 * Only a new packet shows that the old path is still alive. A late or
@@ -290,14 +294,19 @@ switch_to(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
 		if (l->trust == TRUST_STRONG) {
 			l->prev_peer = l->peer;
 			l->prev_stream = l->stream;
+			l->prev_rooted = l->rooted;
 		}
 		l->trust = TRUST_WEAK;
+		l->rooted = false;
 		memset(&l->stream, 0, sizeof(l->stream));
 	} else {
-		if (ev == EVIDENCE_RESUMED)
+		if (ev == EVIDENCE_RESUMED) {
 			l->stream = l->prev_stream;
-		else
+			l->rooted = l->prev_rooted;
+		} else
 			memset(&l->stream, 0, sizeof(l->stream));
+		if (ev == EVIDENCE_SIGNALLED)
+			l->rooted = true;	/* strong evidence keeps the root it had */
 		forget_prev(l);
 		l->trust = TRUST_STRONG;
 		l->ever_verified = true;

@@ -142,6 +142,14 @@ struct latch {
 	enum latch_trust trust;
 	bool		ever_verified;	/* a peer was STRONG at least once */
 	struct latch_stream stream;	/* the peer's stream */
+	/*
+	 * The stream descends from a peer verified at the signalled IP. Only
+	 * then is continuing it evidence against what signalling says: a
+	 * stream first adopted on weak evidence proves only that it continues
+	 * itself (found by fuzz/fuzz_latch.c).
+	 */
+	bool		rooted;
+	bool		prev_rooted;
 
 	/* Last verified peer before a weak switch, so it can take its place back. */
 	struct addr	prev_peer;

@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_file.h"
 #include "ctl_net.h"
 #include "ctl_rtpp.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "record.h"
 #include "worker.h"
 
 /* Sentinels for main's own epoll sources; ctl_net uses real pointers. */
@@ -176,11 +178,18 @@ run(struct config *cfg)
 
 	cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	ctx.nworkers = cfg->workers ? cfg->workers : (unsigned)(cpus > 0 ? cpus : 1);
+	/* 4 MiB per worker: about a second of disk stall at 100 recorded calls. */
+	if (cfg->record_dir != NULL && (ctx.rec = recorder_start(cfg->record_dir,
+	    ctx.nworkers, 4u << 20, err, sizeof(err))) == NULL) {
+		log_err("--record-dir: %s", err);
+		goto out;
+	}
 	if ((ctx.workers = calloc(ctx.nworkers, sizeof(*ctx.workers))) == NULL)
 		goto out;
 	for (i = 0; i < ctx.nworkers; i++, started++) {
 		if (worker_start(&ctx.workers[i], i,
-		    cfg->affinity && cpus > 0 ? (int)(i % (unsigned)cpus) : -1) != 0) {
+		    cfg->affinity && cpus > 0 ? (int)(i % (unsigned)cpus) : -1,
+		    ctx.rec ? recorder_ring(ctx.rec, i) : NULL) != 0) {
 			log_err("cannot start worker %u: %s", i, strerror(errno));
 			goto out;
 		}
@@ -221,6 +230,8 @@ out:
 		ctl_delete_all(&ctx, "shutdown");
 	for (i = 0; i < started; i++)
 		worker_stop(&ctx.workers[i]);
+	/* After the workers: it drains their rings and closes every file. */
+	recorder_stop(ctx.rec);
 	free(ctx.workers);
 	metrics_stop(metrics);
 	ctl_net_close(net);
@@ -237,6 +248,9 @@ out:
 	return rc;
 }
 
+/* The -c file's strings: cfg points into them until exit. */
+static struct config_argv file_args;
+
 int
 main(int argc, char **argv)
 {
@@ -244,8 +258,7 @@ main(int argc, char **argv)
 	char err[256];
 	int rc, fds;
 
-	config_default(&cfg);
-	rc = config_parse(&cfg, argc, argv, err, sizeof(err));
+	rc = config_load(&cfg, argc, argv, &file_args, err, sizeof(err));
 	if (rc != 0) {
 		if (rc < 0)
 			fprintf(stderr, "rtproam: %s\n", err);
@@ -275,5 +288,6 @@ main(int argc, char **argv)
 	if (cfg.pidfile)
 		(void)unlink(cfg.pidfile);
 	log_notice("rtproam stopped");
+	config_argv_free(&file_args);
 	return rc;
 }

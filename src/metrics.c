@@ -56,6 +56,8 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	    "Control commands executed.", ctx->cmds);
 	rc |= put_metric(buf, len, &off, "rtproam_control_errors_total", "counter",
 	    "Control commands answered with an error.", ctx->cmd_errors);
+	rc |= put_metric(buf, len, &off, "rtproam_control_refused_total", "counter",
+	    "Control commands refused with E98 over --max-cmd-rate.", ctx->cmds_refused);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_received_total", "counter",
 	    "Datagrams received on media ports.", t.rx);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_relayed_total", "counter",

@@ -16,11 +16,14 @@
 #include "relay.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "log.h"
+#include "record.h"
 #include "rtcp.h"
 #include "worker.h"
 
@@ -113,8 +116,12 @@ accept_rtp(struct leg *leg, const struct rtp_info *pkt, size_t len,
 	if (d.verdict == LATCH_SWITCHED) {
 		latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
 		counter_add(&leg->switches, 1);
+		counter_set(&leg->report.last_switch_ms, ms);
 		publish_peers(leg);
 		log_switch(leg, &d);
+		/* Nothing held from the old path may burst out after the move. */
+		if (leg->mp)
+			mediaproc_reset(leg->mp);
 	}
 	stats_on_rtp(&leg->stats, pkt, len, us);
 	return true;
@@ -232,20 +239,21 @@ send_queued(struct worker *w, struct relay_buffers *rb, struct stream *in,
 	counter_add(&w->totals.tx_pkts, sent);
 }
 
-/* Classify and decide one datagram; true when it is to be forwarded. */
+/*
+ * Classify and decide one datagram; true when it is to be forwarded.
+ * *pkt says what it is.
+ */
 static bool
 accept_packet(struct stream *s, const uint8_t *buf, size_t len,
-    const struct addr *src, uint64_t ms, uint64_t us)
+    const struct addr *src, uint64_t ms, uint64_t us, struct rtp_info *pkt)
 {
-	struct rtp_info pkt;
-
-	switch (rtp_classify(buf, len, &pkt)) {
+	switch (rtp_classify(buf, len, pkt)) {
 	case PKT_RTP:
 		if (s->is_rtcp)
 			break;		/* RTP has no business on an RTCP port */
-		return accept_rtp(s->leg, &pkt, len, src, ms, us);
+		return accept_rtp(s->leg, pkt, len, src, ms, us);
 	case PKT_RTCP:
-		if (!accept_rtcp(s->leg, &pkt, src, !s->is_rtcp))
+		if (!accept_rtcp(s->leg, pkt, src, !s->is_rtcp))
 			return false;
 		observe_rtcp(s->leg, buf, len, us);
 		return true;
@@ -256,12 +264,105 @@ accept_packet(struct stream *s, const uint8_t *buf, size_t len,
 	return false;
 }
 
+/*
+ * A recorded call: copy the packet, as received, into the worker's ring
+ * (never blocks; a full ring is counted by the recorder). pcap wants wall
+ * time, read once per batch and only for recorded calls.
+ */
+static void
+record_packet(struct worker *w, struct stream *s, const struct addr *src,
+    const uint8_t *buf, size_t len, uint64_t *wall)
+{
+	struct addr dst = s->leg->local;
+	struct timespec ts;
+
+	if (w->rec_ring == NULL)
+		return;
+	if (*wall == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		*wall = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	}
+	if (s->is_rtcp)
+		addr_set_port(&dst, (uint16_t)(s->leg->port + 1));
+	(void)record_push(w->rec_ring, s->leg->media->rec, src, &dst, buf, len, *wall);
+}
+
+/* ---- opt-in media processing (mediaproc.c), off the batch path ---- */
+
+struct emit_ctx {
+	struct worker	*w;
+	struct leg	*from;
+};
+
+/* Send one processed packet from `from`'s party on to the other one. */
+static void
+emit_one(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct emit_ctx *e = arg;
+	struct stream *in = &e->from->rtp, *out = &other_leg(e->from)->rtp;
+	const struct addr *dst = latch_destination(&other_leg(e->from)->latch);
+
+	if (dst == NULL || addr_family(dst) != addr_family(&out->leg->local)) {
+		counter_add(&in->nodest_pkts, 1);
+		counter_add(&in->dropped_pkts, 1);
+		return;
+	}
+	if (sendto(out->fd, pkt, len, MSG_DONTWAIT, &dst->u.sa, dst->len) < 0) {
+		counter_add(&out->send_errors, 1);
+		counter_add(&in->dropped_pkts, 1);
+		return;
+	}
+	counter_add(&in->relayed_pkts, 1);
+	counter_add(&in->relayed_bytes, len);
+	counter_add(&e->w->totals.tx_pkts, 1);
+}
+
+/* Keep the leg in the worker's timer heap while its mediaproc waits. */
+static void
+arm_timer(struct worker *w, struct leg *leg)
+{
+	uint64_t due = mediaproc_due(leg->mp);
+
+	if (due == UINT64_MAX)
+		timer_cancel(&w->timers, &leg->timer);
+	else if (timer_set(&w->timers, &leg->timer, due) != 0)
+		log_err("worker %u: no memory for a media timer", w->id);
+}
+
+static void
+process_media(struct worker *w, struct leg *leg, uint8_t *buf, size_t len,
+    const struct rtp_info *pkt, uint64_t us)
+{
+	struct emit_ctx e = { w, leg };
+
+	mediaproc_packet(leg->mp, buf, len, pkt, us, emit_one, &e);
+	arm_timer(w, leg);
+}
+
+void
+relay_timers(struct worker *w, uint64_t now_us)
+{
+	struct timer_node *n;
+	struct leg *leg;
+	struct emit_ctx e;
+	unsigned budget = 4096;	/* bounded: a loop turn must end */
+
+	while (budget-- > 0 && (n = timer_pop_due(&w->timers, now_us)) != NULL) {
+		leg = (struct leg *)(void *)((char *)n - offsetof(struct leg, timer));
+		e.w = w;
+		e.from = leg;
+		mediaproc_timer(leg->mp, now_us, emit_one, &e);
+		arm_timer(w, leg);
+	}
+}
+
 void
 relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 {
+	struct rtp_info pkt;
 	struct addr src;
-	uint64_t ms, us, bytes;
-	unsigned round, i, nq;
+	uint64_t ms, us, bytes, wall;
+	unsigned round, i, nq, naccepted;
 	size_t len;
 	int n;
 
@@ -280,16 +381,25 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 		}
 		us = now_us();
 		ms = us / 1000u;
-		nq = 0;
+		nq = naccepted = 0;
 		bytes = 0;
+		wall = 0;
 		for (i = 0; i < (unsigned)n; i++) {
 			len = rb->rx[i].msg_len;
 			counter_add(&s->rx_bytes, len);
 			addr_from_sockaddr(&src, (struct sockaddr *)&rb->rx_src[i],
 			    rb->rx[i].msg_hdr.msg_namelen);
 			if ((rb->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-			    !accept_packet(s, rb->buf[i], len, &src, ms, us)) {
+			    !accept_packet(s, rb->buf[i], len, &src, ms, us, &pkt)) {
 				counter_add(&s->dropped_pkts, 1);
+				continue;
+			}
+			naccepted++;
+			if (s->leg->media->rec != NULL)
+				record_packet(w, s, &src, rb->buf[i], len, &wall);
+			if (s->leg->mp != NULL && pkt.kind == PKT_RTP) {
+				/* Opt-in jitter buffer / resizer: it sends itself. */
+				process_media(w, s->leg, rb->buf[i], len, &pkt, us);
 				continue;
 			}
 			/* Queue in place: tx[nq] points at buffer i. */
@@ -300,7 +410,7 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 		}
 		counter_add(&s->rx_pkts, (unsigned)n);
 		counter_add(&w->totals.rx_pkts, (unsigned)n);
-		if (nq > 0)
+		if (naccepted > 0)	/* only verified media keeps a call alive */
 			counter_set(&s->leg->last_rx_ms, ms);
 		send_queued(w, rb, s, nq, bytes);
 		if (n < RELAY_BATCH)
@@ -333,6 +443,9 @@ relay_apply_signal(struct leg *leg, const struct addr *a,
 	if (had_peer && !addr_equal(&d.old_peer, &leg->latch.peer)) {
 		d.evidence = EVIDENCE_SIGNALLING;
 		counter_add(&leg->switches, 1);
+		counter_set(&leg->report.last_switch_ms, now);
+		if (leg->mp)
+			mediaproc_reset(leg->mp);
 		log_switch(leg, &d);
 	}
 	log_debug("call %s media %u leg %u: signalled %s", leg->media->call_id,
@@ -343,6 +456,7 @@ static void
 publish_leg(struct leg *leg, uint64_t now_us)
 {
 	struct leg_report *out = &leg->report;
+	struct mediaproc_stats mps;
 	struct stats_report r;
 	unsigned i;
 
@@ -353,6 +467,19 @@ publish_leg(struct leg *leg, uint64_t now_us)
 	counter_set(&out->duplicates, r.duplicates);
 	counter_set(&out->reordered, r.reordered);
 	counter_set(&out->jitter_us, (uint64_t)(r.jitter_ms * 1000.0));
+	if (r.expected > 0) {
+		leg->jitter_sum_us += (uint64_t)(r.jitter_ms * 1000.0);
+		leg->jitter_samples++;
+		counter_set(&out->mean_jitter_us, leg->jitter_sum_us / leg->jitter_samples);
+	}
+	if (leg->mp != NULL) {
+		mediaproc_stats(leg->mp, &mps);
+		counter_set(&out->jb_depth_us, mps.jbs.depth_us);
+		counter_set(&out->jb_delay_us, mps.jbs.delay_mean_us);
+		counter_set(&out->jb_late, mps.jbs.late + mps.jbs.stale);
+		counter_set(&out->jb_reordered, mps.jbs.reordered);
+		counter_set(&out->rz_packets_out, mps.rzs.out);
+	}
 	counter_set(&out->max_jitter_us, (uint64_t)(r.max_jitter_ms * 1000.0));
 	counter_set(&out->rx_wire_bytes, r.rx_wire_bytes);
 	for (i = 0; i < DROP_REASON_MAX; i++)

@@ -19,6 +19,9 @@ void	relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct strea
 void	relay_apply_signal(struct leg *leg, const struct addr *a,
 	    const struct pt_set *pts, int asymmetric, uint64_t now);
 
+/* Run the jitter buffers and resizers whose time has come. */
+void	relay_timers(struct worker *w, uint64_t now_us);
+
 /* Publish the media's statistics for the control thread (once a second). */
 void	relay_publish(struct media *m, uint64_t now_us);
 

@@ -193,6 +193,7 @@ media_destroy(struct media *m)
 
 	for (i = 0; i < 2; i++) {
 		pthread_mutex_destroy(&m->leg[i].pub_lock);
+		mediaproc_free(m->leg[i].mp);
 		if (m->leg[i].rtp.fd >= 0)
 			close(m->leg[i].rtp.fd);
 		if (m->leg[i].rtcp.fd >= 0)
@@ -268,9 +269,9 @@ media_log_summary(struct media *m, const char *reason, uint64_t now)
 		expected = (int64_t)counter_get(&m->leg[i].report.expected);
 		lost = (int64_t)counter_get(&m->leg[i].report.lost);
 		snprintf(q[i], sizeof(q[i]), "%" PRIu64 " pkts, loss %.2f%%, "
-		    "jitter %.1f ms (max %.1f), handovers %" PRIu64, leg_rx(&m->leg[i]),
+		    "jitter mean %.1f ms (max %.1f), handovers %" PRIu64, leg_rx(&m->leg[i]),
 		    expected > 0 && lost > 0 ? 100.0 * (double)lost / (double)expected : 0.0,
-		    (double)counter_get(&m->leg[i].report.jitter_us) / 1000.0,
+		    (double)counter_get(&m->leg[i].report.mean_jitter_us) / 1000.0,
 		    (double)counter_get(&m->leg[i].report.max_jitter_us) / 1000.0,
 		    counter_get(&m->leg[i].switches));
 	}

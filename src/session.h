@@ -31,8 +31,10 @@
 #include "addr.h"
 #include "histogram.h"
 #include "latch.h"
+#include "mediaproc.h"
 #include "rtp.h"
 #include "stats.h"
+#include "timerheap.h"
 
 /* Counters written by one thread only: a relaxed load+store is enough. */
 typedef _Atomic uint64_t counter_t;
@@ -92,6 +94,14 @@ struct leg_report {
 	counter_t	 far_cum_lost;		/* int64 as two's complement */
 	counter_t	 far_jitter_us;
 	counter_t	 rtt_us;		/* relay <-> this party; 0: unknown */
+	counter_t	 mean_jitter_us;	/* mean of the once-a-second figures */
+	counter_t	 last_switch_ms;	/* monotonic; 0: never */
+	/* Jitter buffer on what this party sends (0 when off). */
+	counter_t	 jb_depth_us;
+	counter_t	 jb_delay_us;		/* mean added delay */
+	counter_t	 jb_late;		/* dropped: too late or stale */
+	counter_t	 jb_reordered;
+	counter_t	 rz_packets_out;	/* resizer output */
 };
 
 /*
@@ -128,10 +138,16 @@ struct leg {
 	struct pt_set	 pts;		/* payload types this party may send */
 	struct stream_stats stats;	/* RTP from this party's peer */
 	struct rtcp_view rtcp_view;
+	/* Jitter buffer / resizer for what this party sends; NULL = plain relay. */
+	struct mediaproc *mp;
+	struct timer_node timer;	/* in the worker's heap while mp holds packets */
 
 	/* Where the leg sends, published for listings (control reads under the lock). */
 	pthread_mutex_t	 pub_lock;
 	struct addr	 pub_peer, pub_rtcp_peer;
+
+	uint64_t	 jitter_sum_us;	/* [worker] for the mean */
+	uint64_t	 jitter_samples;
 
 	counter_t	 last_rx_ms;	/* last packet accepted from the peer */
 	counter_t	 switches;	/* handovers, mirrored from the latch */
@@ -141,6 +157,7 @@ struct leg {
 struct call;
 
 struct ports;
+struct record_file;
 
 struct media {
 	struct call	*call;		/* control thread only */
@@ -155,6 +172,7 @@ struct media {
 	unsigned	 worker;	/* index of the owning worker */
 	bool		 answered;	/* an L (or a U with to-tag) was seen */
 	struct media	*wnext, *wprev;	/* [worker] its list of owned media */
+	struct record_file *rec;	/* [worker] recording its packets, or NULL */
 	uint64_t	 created_ms;
 	counter_t	 last_signal_ms;	/* last U/L touching it */
 };
@@ -165,6 +183,8 @@ struct call {
 	struct media	*media;
 	char		*notify_target;	/* permitted socket, or NULL */
 	char		*notify_tag;	/* decoded */
+	struct record_file *rec_file;	/* R was asked: the call's pcap file */
+	unsigned	 worker;	/* every media of the call lives there */
 	uint64_t	 created_ms;
 };
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "record.h"
 #include "relay.h"
 
 #define MAX_EVENTS 64
@@ -112,6 +113,40 @@ worker_signal(struct worker *w, struct media *m, unsigned leg,
 }
 
 int
+worker_record(struct worker *w, struct media *m, struct record_file *f)
+{
+	struct wmsg *msg;
+
+	if ((msg = msg_new(WMSG_RECORD, m)) == NULL)
+		return -1;
+	msg->rec = f;
+	return post_msg(w, msg);
+}
+
+int
+worker_record_close(struct worker *w, struct record_file *f)
+{
+	struct wmsg *msg;
+
+	if ((msg = msg_new(WMSG_RECORD_CLOSE, NULL)) == NULL)
+		return -1;
+	msg->rec = f;
+	return post_msg(w, msg);
+}
+
+int
+worker_mediaproc(struct worker *w, struct media *m, unsigned leg, struct mediaproc *mp)
+{
+	struct wmsg *msg;
+
+	if ((msg = msg_new(WMSG_MEDIAPROC, m)) == NULL)
+		return -1;
+	msg->leg = leg;
+	msg->mp = mp;
+	return post_msg(w, msg);
+}
+
+int
 worker_detach(struct worker *w, struct media *m, const char *reason)
 {
 	struct wmsg *msg;
@@ -168,6 +203,7 @@ drop_media(struct worker *w, struct media *m)
 	for (i = 0; i < 2; i++) {
 		poll_stream(w, &m->leg[i].rtp, EPOLL_CTL_DEL);
 		poll_stream(w, &m->leg[i].rtcp, EPOLL_CTL_DEL);
+		timer_cancel(&w->timers, &m->leg[i].timer);
 	}
 	if (m->wprev)
 		m->wprev->wnext = m->wnext;
@@ -182,6 +218,7 @@ static void
 handle_messages(struct worker *w)
 {
 	struct wmsg *m, *next;
+	struct leg *leg;
 	uint64_t n;
 
 	if (read(w->evfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
@@ -201,6 +238,19 @@ handle_messages(struct worker *w)
 			relay_apply_signal(&m->media->leg[m->leg], &m->addr,
 			    m->set_pts ? &m->pts : NULL, m->asymmetric, now_ms());
 			break;
+		case WMSG_MEDIAPROC:
+			leg = &m->media->leg[m->leg];
+			timer_cancel(&w->timers, &leg->timer);
+			mediaproc_free(leg->mp);
+			leg->mp = m->mp;
+			break;
+		case WMSG_RECORD:
+			m->media->rec = m->rec;
+			break;
+		case WMSG_RECORD_CLOSE:
+			/* The queue is FIFO: every packet for it was pushed before. */
+			record_close(w->rec_ring, m->rec);
+			break;
 		case WMSG_FLUSH:
 			pthread_mutex_lock(&m->flush->lock);
 			if (--m->flush->pending == 0)
@@ -217,6 +267,20 @@ handle_messages(struct worker *w)
 		}
 		free(m);
 	}
+}
+
+/* Sleep until the next publication, or the next jitter-buffer release. */
+static int
+wait_ms(const struct worker *w, uint64_t next_publish)
+{
+	uint64_t now = now_us(), until = next_publish * 1000u, t;
+
+	if ((t = timer_next(&w->timers)) < until)
+		until = t;
+	if (until <= now)
+		return 0;
+	/* Round up: waking a little late beats spinning on 0 ms waits. */
+	return (int)((until - now + 999) / 1000);
 }
 
 static void *
@@ -241,7 +305,7 @@ worker_main(void *arg)
 	}
 	next_publish = now_ms() + PUBLISH_MS;
 	while (!atomic_load(&w->stop)) {
-		n = epoll_wait(w->epfd, ev, MAX_EVENTS, PUBLISH_MS);
+		n = epoll_wait(w->epfd, ev, MAX_EVENTS, wait_ms(w, next_publish));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -254,6 +318,7 @@ worker_main(void *arg)
 			else
 				relay_stream_ready(w, rb, ev[i].data.ptr);
 		}
+		relay_timers(w, now_us());
 		if (now_ms() >= next_publish) {
 			publish_all(w);
 			next_publish = now_ms() + PUBLISH_MS;
@@ -264,13 +329,14 @@ worker_main(void *arg)
 }
 
 int
-worker_start(struct worker *w, unsigned id, int cpu)
+worker_start(struct worker *w, unsigned id, int cpu, struct record_ring *ring)
 {
 	struct epoll_event ev;
 
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->cpu = cpu;
+	w->rec_ring = ring;
 	pthread_mutex_init(&w->lock, NULL);
 	if ((w->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return -1;
@@ -305,6 +371,7 @@ worker_stop(struct worker *w)
 		drop_media(w, w->owned);
 	close(w->evfd);
 	close(w->epfd);
+	timer_heap_free(&w->timers);
 	pthread_mutex_destroy(&w->lock);
 }
 

@@ -19,6 +19,9 @@ enum wmsg_type {
 	WMSG_SIGNAL,	/* U/L gave a leg an address (and codecs, flags) */
 	WMSG_DETACH,	/* stop polling, close the sockets, free the media */
 	WMSG_FLUSH,	/* everything queued before is done: tell the poster */
+	WMSG_MEDIAPROC,	/* replace a leg's jitter buffer / resizer */
+	WMSG_RECORD,	/* start (file) or stop (NULL) recording a media */
+	WMSG_RECORD_CLOSE, /* no more packets for this file: close it */
 };
 
 /* A poster waiting for WMSG_FLUSH on several workers. */
@@ -36,6 +39,8 @@ struct wmsg {
 	struct pt_set	 pts;
 	bool		 set_pts;
 	int		 asymmetric;	/* 1: becomes asymmetric (`A`), -1: unchanged */
+	struct mediaproc *mp;		/* WMSG_MEDIAPROC: the leg's new processing */
+	struct record_file *rec;	/* WMSG_RECORD, WMSG_RECORD_CLOSE */
 	const char	*reason;	/* WMSG_DETACH: a static string for the log */
 	struct flush_wait *flush;	/* WMSG_FLUSH */
 	struct wmsg	*next;
@@ -60,10 +65,12 @@ struct worker {
 	struct wmsg	*qhead, *qtail;
 
 	struct media	*owned;		/* [worker] */
+	struct timer_heap timers;	/* [worker] legs whose mediaproc waits */
+	struct record_ring *rec_ring;	/* its ring to the recorder, or NULL */
 	struct worker_totals totals;
 };
 
-int	worker_start(struct worker *w, unsigned id, int cpu);
+int	worker_start(struct worker *w, unsigned id, int cpu, struct record_ring *ring);
 /* Ask to stop, join, and free whatever media it still owned. */
 void	worker_stop(struct worker *w);
 /* Queue a message; the worker owns it from then on. Returns 0. */
@@ -73,6 +80,12 @@ int	worker_attach(struct worker *w, struct media *m);
 int	worker_signal(struct worker *w, struct media *m, unsigned leg,
 	    const struct addr *a, const struct pt_set *pts, int asymmetric);
 int	worker_detach(struct worker *w, struct media *m, const char *reason);
+/* Record m's packets into f (NULL: stop). */
+int	worker_record(struct worker *w, struct media *m, struct record_file *f);
+/* After the last packet for f was queued: have the worker close it. */
+int	worker_record_close(struct worker *w, struct record_file *f);
+/* Hand leg `leg` of m a new mediaproc (NULL: plain relay again). */
+int	worker_mediaproc(struct worker *w, struct media *m, unsigned leg, struct mediaproc *mp);
 
 /*
  * Wait (at most timeout_ms) until every worker has handled what was queued

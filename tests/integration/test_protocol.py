@@ -12,7 +12,7 @@ def test_version_and_capabilities(daemon):
     assert ctl("V") == "20040107"
     assert ctl("v") == "20040107", "command letters are case-insensitive"
     assert ctl("VF 20050322") == "1", "multi-stream capability is mandatory for Kamailio"
-    assert ctl("VF 20071116") == "0", "no repacketizer yet: must not claim Z"
+    assert ctl("VF 20071116") == "1", "the Z resizer is built: Kamailio may send Z<ms>"
     assert ctl("VF 20081102") == "1"
     assert ctl("VF 20990101") == "0", "unknown capability dates answer 0"
     assert ctl("VF 20081224") == "0", "no -n given: no notification capability"

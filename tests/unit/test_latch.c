@@ -195,6 +195,39 @@ static const struct scenario scenarios[] = {
 	PEER(WIFI_NAT, STRONG),
 	END } },
 
+/*
+ * Found by fuzz/fuzz_latch.c. A source adopted before the leg had an
+ * address kept its stream across the signalling, and continuing that
+ * stream counted as strong evidence against the signalled IP.
+ */
+{ "start: a source adopted before any address cannot take back the signalled leg",
+  LATCH_PROBATION, false, NULL, (const struct step[]){
+	RTPN(0, STRANGER, SSRC_X, 1, 9, 20, DROP(UNVERIFIED)),
+	RTP(180, STRANGER, SSRC_X, 10, SWITCH(WEAK)),
+	SIGNAL(300, WIFI),
+	PEER(WIFI, SIGNALLED),
+	/* Never verified, so continuing it is no evidence at all. */
+	RTPN(1200, STRANGER, SSRC_X, 11, 50, 20, DROP(UNVERIFIED)),
+	PEER(WIFI, SIGNALLED),
+	RTP(2300, WIFI_NAT, SSRC_A, 1, SWITCH(SIGNALLED)),
+	PEER(WIFI_NAT, STRONG),
+	END } },
+
+{ "start: a stream that only ever continued itself does not outrank signalling",
+  LATCH_SSRC, false, NULL, (const struct step[]){
+	/* Classic latching, then the same stream from another port. */
+	RTP(0, STRANGER, SSRC_X, 1, SWITCH(WEAK)),
+	RTP(1000, "127.0.0.9:9002", SSRC_X, 51, DROP(UNVERIFIED)),
+	RTP(1020, "127.0.0.9:9002", SSRC_X, 52, SWITCH(STRONG)),
+	PEER("127.0.0.9:9002", STRONG),
+	SIGNAL(1100, WIFI),
+	PEER(WIFI, SIGNALLED),
+	RTPN(2100, "127.0.0.9:9002", SSRC_X, 103, 50, 20, DROP(UNVERIFIED)),
+	PEER(WIFI, SIGNALLED),
+	RTP(3200, WIFI, SSRC_A, 1, FWD),
+	PEER(WIFI, STRONG),
+	END } },
+
 { "move: same SSRC, clean handover switches on the second packet",
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,

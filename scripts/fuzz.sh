@@ -1,0 +1,65 @@
+#!/bin/sh
+# Build the libFuzzer targets (fuzz/) with clang and run each one for
+# FUZZ_SECONDS (default 60) over a copy of its seed corpus, with ASan and
+# UBSan. FUZZ_SECONDS=0 only replays the corpus. Exits 1 if any target
+# crashes, naming the input that did it. Installs nothing: deps.sh does.
+set -eu
+cd "$(dirname "$0")/.."
+
+secs=${FUZZ_SECONDS:-60}
+case $secs in
+''|*[!0-9]*)
+	echo "fuzz.sh: FUZZ_SECONDS must be a number of seconds" >&2
+	exit 2
+	;;
+esac
+out=build-fuzz
+
+CC=${FUZZ_CC:-clang-14} cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DRTPROAM_FUZZ=ON -DRTPROAM_TESTS=OFF >/dev/null
+cmake --build "$out" -j"$(nproc)" --target fuzz
+
+: "${UBSAN_OPTIONS:=print_stacktrace=1}"
+export UBSAN_OPTIONS
+if [ -z "${ASAN_SYMBOLIZER_PATH:-}" ] && [ -x /usr/lib/llvm-14/bin/llvm-symbolizer ]; then
+	ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-14/bin/llvm-symbolizer
+	export ASAN_SYMBOLIZER_PATH
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+failed=0
+
+# target and the longest input worth trying: a control command may be
+# 8 KiB plus its cookie; a datagram a little over an MTU shows every RTP
+# and RTCP length rule; 4 KiB of latch events is a call of ~250 packets.
+for spec in fuzz_ctl_parse:8400 fuzz_rtp:2048 fuzz_rtcp:2048 fuzz_latch:4096; do
+	t=${spec%%:*}
+	maxlen=${spec#*:}
+	art=$out/artifacts/$t
+	log=$out/logs/$t.log
+	rm -rf "$art"
+	mkdir -p "$art" "$out/logs"
+	cp -R "fuzz/corpus/$t" "$work/$t"
+	if [ "$secs" -eq 0 ]; then
+		limit=-runs=0
+	else
+		limit=-max_total_time=$secs
+	fi
+	if nice -n 10 "$out/fuzz/$t" "$limit" -max_len="$maxlen" -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix="$art/" "$work/$t" \
+	    >"$log" 2>&1; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+		cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
+		echo "fuzz.sh: $t: ok, ${runs:-?} runs in ${secs}s, $cov"
+		continue
+	fi
+	failed=1
+	echo "fuzz.sh: $t: FAILED (log: $log)" >&2
+	tail -n 40 "$log" >&2
+	for f in "$art"/*; do
+		[ -e "$f" ] && echo "fuzz.sh: $t: crashing input: $f" >&2
+	done
+done
+exit $failed
