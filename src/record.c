@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rtp.h"
 #include "worker.h"
 
 #define RING_MAX	((size_t)1 << 30)
@@ -459,13 +460,6 @@ file_finish(struct recorder *r, struct record_file *f)
 	free(f);
 }
 
-static void
-put16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 static uint64_t
 sum16(uint64_t sum, const uint8_t *p, size_t n)
 {
@@ -516,37 +510,37 @@ build_headers(struct record_file *f, struct rec_entry *e, size_t *plen)
 		udp = ip + 20;
 		ip[0] = 0x45;
 		ip[1] = 0;
-		put16(ip + 2, (uint32_t)(20 + ulen));
-		put16(ip + 4, f->ip_id++);
-		put16(ip + 6, 0x4000);		/* DF */
+		wr_be16(ip + 2, (uint16_t)(20 + ulen));
+		wr_be16(ip + 4, (uint16_t)f->ip_id++);
+		wr_be16(ip + 6, 0x4000);		/* DF */
 		ip[8] = 64;
 		ip[9] = IPPROTO_UDP;
-		put16(ip + 10, 0);
+		wr_be16(ip + 10, 0);
 		memset(ip + 12, 0, 8);
 		if (addr_family(&e->src) == AF_INET)
 			memcpy(ip + 12, &e->src.u.sin.sin_addr, 4);
 		if (addr_family(&e->dst) == AF_INET)
 			memcpy(ip + 16, &e->dst.u.sin.sin_addr, 4);
-		put16(ip + 10, fold(sum16(0, ip, 20)));
+		wr_be16(ip + 10, (uint16_t)fold(sum16(0, ip, 20)));
 	} else {
 		ip = data - 48;
 		udp = ip + 40;
 		ip[0] = 0x60;
 		ip[1] = ip[2] = ip[3] = 0;
-		put16(ip + 4, (uint32_t)ulen);
+		wr_be16(ip + 4, (uint16_t)ulen);
 		ip[6] = IPPROTO_UDP;
 		ip[7] = 64;
 		ip6_of(&e->src, ip + 8);
 		ip6_of(&e->dst, ip + 24);
 	}
-	put16(udp, addr_port(&e->src));
-	put16(udp + 2, addr_port(&e->dst));
-	put16(udp + 4, (uint32_t)ulen);
-	put16(udp + 6, 0);		/* none: allowed over IPv4 */
+	wr_be16(udp, (uint16_t)addr_port(&e->src));
+	wr_be16(udp + 2, (uint16_t)addr_port(&e->dst));
+	wr_be16(udp + 4, (uint16_t)ulen);
+	wr_be16(udp + 6, 0);		/* none: allowed over IPv4 */
 	if (v6) {
 		/* Required over IPv6. Pseudo-header: addresses, length, 17. */
 		csum = fold(sum16(sum16(ulen + IPPROTO_UDP, ip + 8, 32), udp, ulen));
-		put16(udp + 6, csum == 0 ? 0xffff : csum);
+		wr_be16(udp + 6, (uint16_t)(csum == 0 ? 0xffff : csum));
 	}
 	*plen = (size_t)(data - ip) + e->len;
 	return ip;

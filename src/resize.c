@@ -25,21 +25,6 @@ static const struct {
 	{ 11, { 44100, 2 } },		/* L16 mono */
 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 int
 resize_init(struct resizer *rz, unsigned target_ms)
@@ -186,7 +171,7 @@ pass(struct resizer *rz, uint8_t *pkt, const struct rtp_info *info,
 	end_run(rz);
 	if (rz->owned) {
 		rz->out_seq += skip_for(rz, gap);
-		put16(pkt + 2, rz->out_seq);
+		wr_be16(pkt + 2, rz->out_seq);
 	}
 	rz->out_seq++;
 	rz->have_last = true;
@@ -299,9 +284,9 @@ build(uint8_t *out, const struct resize_seg *s, uint16_t seq,
 {
 	out[0] = 0x80;
 	out[1] = (uint8_t)((s->marker ? 0x80 : 0) | s->pt);
-	put16(out + 2, seq);
-	put32(out + 4, s->ts);
-	put32(out + 8, s->ssrc);
+	wr_be16(out + 2, seq);
+	wr_be32(out + 4, s->ts);
+	wr_be32(out + 8, s->ssrc);
 	memcpy(out + RTP_HDR_MIN, payload, n);
 }
 

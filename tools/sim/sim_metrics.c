@@ -9,25 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rtp.h"
+
 #define RTCP_SR		200
 #define RTCP_SDES	202
 #define SDES_CNAME	1
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static uint16_t
 get16(const uint8_t *p)
@@ -57,9 +44,9 @@ sim_mark_put(uint8_t *p, const struct sim_mark *m)
 	p[4] = (uint8_t)m->who;
 	p[5] = m->path;
 	p[6] = p[7] = 0;
-	put32(p + 8, m->index);
-	put32(p + 12, (uint32_t)(t >> 32));
-	put32(p + 16, (uint32_t)t);
+	wr_be32(p + 8, m->index);
+	wr_be32(p + 12, (uint32_t)(t >> 32));
+	wr_be32(p + 16, (uint32_t)t);
 }
 
 bool
@@ -85,9 +72,9 @@ sim_rtp_build(uint8_t *buf, size_t cap, const struct sim_rtp *h,
 		return 0;
 	buf[0] = 0x80;			/* V=2, no padding/extension/CSRC */
 	buf[1] = h->pt & 0x7f;
-	put16(buf + 2, h->seq);
-	put32(buf + 4, h->ts);
-	put32(buf + 8, h->ssrc);
+	wr_be16(buf + 2, h->seq);
+	wr_be32(buf + 4, h->ts);
+	wr_be32(buf + 8, h->ssrc);
 	sim_mark_put(buf + SIM_RTP_HDR, m);
 	memset(buf + SIM_RTP_HDR + SIM_MARK_LEN, 0xff,
 	    payload_len - SIM_MARK_LEN);
@@ -116,19 +103,19 @@ sim_rtcp_build(uint8_t *buf, size_t cap, const struct sim_sr *sr,
 
 	buf[0] = 0x80;			/* V=2, no report blocks */
 	buf[1] = RTCP_SR;
-	put16(buf + 2, 28 / 4 - 1);
-	put32(buf + 4, sr->ssrc);
-	put32(buf + 8, (uint32_t)(sr->ntp >> 32));
-	put32(buf + 12, (uint32_t)sr->ntp);
-	put32(buf + 16, sr->rtp_ts);
-	put32(buf + 20, sr->packets);
-	put32(buf + 24, sr->octets);
+	wr_be16(buf + 2, 28 / 4 - 1);
+	wr_be32(buf + 4, sr->ssrc);
+	wr_be32(buf + 8, (uint32_t)(sr->ntp >> 32));
+	wr_be32(buf + 12, (uint32_t)sr->ntp);
+	wr_be32(buf + 16, sr->rtp_ts);
+	wr_be32(buf + 20, sr->packets);
+	wr_be32(buf + 24, sr->octets);
 
 	n = 28;
 	buf[n] = 0x81;			/* V=2, one chunk */
 	buf[n + 1] = RTCP_SDES;
-	put16(buf + n + 2, (uint16_t)(sdes / 4 - 1));
-	put32(buf + n + 4, sr->ssrc);
+	wr_be16(buf + n + 2, (uint16_t)(sdes / 4 - 1));
+	wr_be32(buf + n + 4, sr->ssrc);
 	buf[n + 8] = SDES_CNAME;
 	buf[n + 9] = (uint8_t)cl;
 	memcpy(buf + n + 10, cname, (size_t)cl);
