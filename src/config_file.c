@@ -71,7 +71,6 @@ read_line(char *str, int num, void *stream)
 	struct reader *rd = &st->rd;
 	size_t n;
 	char *p, *end;
-	int ch;
 
 	if (rd->too_long != 0 || fgets(str, num, rd->f) == NULL)
 		return NULL;
@@ -79,7 +78,7 @@ read_line(char *str, int num, void *stream)
 	n = strlen(str);
 	if (n > 0 && str[n - 1] != '\n') {
 		/* Cut short by the buffer, unless the file ends right here. */
-		if ((ch = getc(rd->f)) != EOF) {
+		if (getc(rd->f) != EOF) {
 			rd->too_long = rd->line;
 			return NULL;
 		}

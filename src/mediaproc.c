@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 /* Audio packets; larger ones pass the jitter buffer's BAD count. */
 #define MP_SLOT_BYTES	1500
 
@@ -72,6 +74,9 @@ resize_stage(struct mediaproc *mp, uint8_t *pkt, size_t len,
 		return;
 	}
 	v = resize_put(&mp->rz, pkt, len, info, now_us);
+	if (v == RESIZE_PASS_NEW)	/* once per payload type and stream */
+		log_info("resizer: payload type %u passes unchanged (%s)", info->pt,
+		    resize_why_name(resize_pt_check(&mp->rz, info->pt)));
 	while (resize_get(&mp->rz, mp->out, sizeof(mp->out), &olen) == 1)
 		emit(arg, mp->out, olen);
 	if (v == RESIZE_PASS || v == RESIZE_PASS_NEW)

@@ -4,6 +4,7 @@ sequence numbers, timestamps, order), never on how fast it came.
 """
 
 import struct
+import threading
 import time
 
 from rtpp import collect, parse_port_reply, poll_until, rtp_packet
@@ -108,3 +109,55 @@ def test_daemon_wide_jitter_buffer_flag(rtproam, phones):
 
 def test_resizer_capability_is_announced(daemon):
     assert daemon.ctl("VF 20071116") == "1"
+
+
+def rfc3550_jitter(arrivals):
+    """RFC 3550 A.8 over [(arrival_s, rtp_ts)] at 8 kHz, in ms."""
+    j, prev = 0.0, None
+    for t, ts in arrivals:
+        transit = t * 8000.0 - ts
+        if prev is not None:
+            j += (abs(transit - prev) - j) / 16.0
+        prev = transit
+    return j / 8.0
+
+
+def jittery_call(ctl, callid, a, b, umods):
+    """A sends 60 packets, gaps alternating 0 and 40 ms (|D| = 20 ms);
+    returns the jitter B measures on what the relay delivers, timed by a
+    thread that does nothing but receive."""
+    a_dst, b_dst = setup_call(ctl, callid, a, b, umods=umods)
+    b.send_rtp(b_dst, 1)
+    assert len(a.recv(1)) >= 1
+    arrivals = []
+
+    def receive():
+        b.rtp.settimeout(2.0)
+        for _ in range(60):
+            try:
+                data, _ = b.rtp.recvfrom(2048)
+            except OSError:
+                return
+            arrivals.append((time.monotonic(), header(data)[1]))
+
+    rx = threading.Thread(target=receive)
+    rx.start()
+    for i in range(60):
+        a.rtp.sendto(a.next_packet(), a_dst)
+        if i % 2 == 1:
+            time.sleep(0.04)
+    rx.join(timeout=10)
+    assert len(arrivals) == 60, "B got %d of 60" % len(arrivals)
+    return rfc3550_jitter(arrivals)
+
+
+def test_jitter_buffer_smooths_what_the_receiver_measures(rtproam, phones):
+    ctl = rtproam().ctl
+    a, b = phones("127.0.0.2", name="A"), phones("127.0.0.3", name="B")
+    plain = jittery_call(ctl, "jitter-plain@test", a, b, "c0")
+    a2, b2 = phones("127.0.0.4", name="A2"), phones("127.0.0.5", name="B2")
+    buffered = jittery_call(ctl, "jitter-jb@test", a2, b2, "c0J1")
+    print("receiver jitter: plain %.2f ms, with J1 %.2f ms" % (plain, buffered))
+    # Ratios, not times: the buffer must remove most of the injected jitter.
+    assert plain > 10.0, "the sender's jitter did not reach the receiver: %.2f" % plain
+    assert buffered < plain / 4, "J1 left %.2f of %.2f ms" % (buffered, plain)
