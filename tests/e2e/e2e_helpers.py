@@ -50,17 +50,47 @@ def udp_ports_free(ip: str, ports) -> bool:
             s.close()
 
 
+def first_busy_port(ip: str, ports) -> int | None:
+    """The first port of `ports` that cannot be bound on ip, or None."""
+    socks = []
+    try:
+        for port in ports:
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            try:
+                s.bind((ip, port))
+            except OSError:
+                return port
+        return None
+    finally:
+        for s in socks:
+            s.close()
+
+
 def pick_port_block(ip: str, size: int, lo: int = 20000, hi: int = 60000,
                     tries: int = 64, taken=()) -> int:
     """An even base port such that [base, base+size) is free on ip and does
-    not overlap any (start, size) block in taken."""
+    not overlap any (start, size) block in taken. Random first (so parallel
+    runs spread out), then a scan that jumps past every busy port, so a
+    machine full of other sockets still yields a block if one exists."""
     rng = random.Random()
+
+    def clash(base):
+        return any(base < t0 + tsz and t0 < base + size for t0, tsz in taken)
+
     for _ in range(tries):
         base = rng.randrange(lo, hi - size) & ~1
-        if any(base < t0 + tsz and t0 < base + size for t0, tsz in taken):
-            continue
-        if udp_ports_free(ip, range(base, base + size)):
+        if not clash(base) and udp_ports_free(ip, range(base, base + size)):
             return base
+    base = lo + (lo & 1)
+    while base + size <= hi:
+        if clash(base):
+            base += 2
+            continue
+        busy = first_busy_port(ip, range(base, base + size))
+        if busy is None:
+            return base
+        base = (busy + 2) & ~1
     raise RuntimeError(f"no free block of {size} UDP ports on {ip}")
 
 
