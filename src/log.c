@@ -97,6 +97,9 @@ log_enabled(enum log_level level)
 	return level <= log_level;
 }
 
+static void	log_vmsg(enum log_level level, const char *fmt, va_list ap)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
