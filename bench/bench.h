@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "ctl_parse.h"
+#include "rtp.h"
 
 #define NS_PER_S	1000000000ull
 #define NS_PER_MS	1000000ull

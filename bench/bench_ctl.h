@@ -26,7 +26,7 @@
 #define CTL_MAXLEN	256
 
 enum ctl_step { STEP_U, STEP_L, STEP_D };
-enum ctl_op { OP_SETUP, OP_TEARDOWN };
+enum bench_op { OP_SETUP, OP_TEARDOWN };
 
 struct ctl_slot {
 	bool		 busy;
@@ -132,22 +132,6 @@ ctl_issue(struct ctl *c, struct call *calls, struct ctl_slot *s, uint64_t now)
 	ctl_send(c, s, now);
 }
 
-/* "<port> <addr> [4|6]" -> a relay endpoint; -1 for E.. or port 0. */
-static int
-parse_port_reply(const char *body, struct addr *out)
-{
-	char host[ADDR_STRLEN];
-	unsigned port;
-	int n;
-
-	n = sscanf(body, "%u %63s", &port, host);
-	if (n < 1 || port == 0 || port > 65535)
-		return -1;
-	if (n < 2)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	return addr_parse(out, host, (uint16_t)port, AF_UNSPEC);
-}
-
 /* One answer to the command in slot s. Returns true when the slot is free. */
 static bool
 ctl_answer(struct ctl *c, struct call *calls, struct ctl_slot *s,
@@ -159,7 +143,7 @@ ctl_answer(struct ctl *c, struct call *calls, struct ctl_slot *s,
 	c->answered++;
 	switch (s->step) {
 	case STEP_U:
-		if (parse_port_reply(body, &k->ph[1].relay) != 0) {
+		if (ctl_parse_port_reply(body, "127.0.0.1", &k->ph[1].relay) != 0) {
 			ok = false;
 			break;
 		}
@@ -167,7 +151,7 @@ ctl_answer(struct ctl *c, struct call *calls, struct ctl_slot *s,
 		ctl_issue(c, calls, s, now);
 		return false;
 	case STEP_L:
-		if (parse_port_reply(body, &k->ph[0].relay) != 0)
+		if (ctl_parse_port_reply(body, "127.0.0.1", &k->ph[0].relay) != 0)
 			ok = false;
 		else
 			k->up = true;
@@ -237,7 +221,7 @@ ctl_receive(struct ctl *c, struct call *calls, unsigned *inflight, uint64_t now)
  */
 static uint64_t
 ctl_batch(struct ctl *c, struct call *calls, unsigned first, unsigned last,
-    enum ctl_op op)
+    enum bench_op op)
 {
 	struct pollfd pfd;
 	struct ctl_slot *s;

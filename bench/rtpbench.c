@@ -70,32 +70,16 @@ on_signal(int sig)
 }
 
 static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
 put64(uint8_t *p, uint64_t v)
 {
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
+	wr_be32(p, (uint32_t)(v >> 32));
+	wr_be32(p + 4, (uint32_t)v);
 }
 
 static uint64_t
 get64(const uint8_t *p)
 {
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
+	return (uint64_t)rd_be32(p) << 32 | rd_be32(p + 4);
 }
 
 /* Call-ID and tags of call c; r makes them unique to one round. */
@@ -219,10 +203,10 @@ send_one(struct bench *b, uint64_t j)
 		return;
 	b->pkt[2] = (uint8_t)(n >> 8);
 	b->pkt[3] = (uint8_t)n;
-	put32(b->pkt + 4, (uint32_t)(n * 160));
-	put32(b->pkt + 8, ph->ssrc);
-	put32(b->pkt + 20, stream);
-	put32(b->pkt + 24, (uint32_t)n);
+	wr_be32(b->pkt + 4, (uint32_t)(n * 160));
+	wr_be32(b->pkt + 8, ph->ssrc);
+	wr_be32(b->pkt + 20, stream);
+	wr_be32(b->pkt + 24, (uint32_t)n);
 	now = mono_ns();
 	put64(b->pkt + 12, now);
 	if (send(ph->fd, b->pkt, b->o.size, MSG_DONTWAIT) < 0) {
@@ -267,7 +251,7 @@ phone_ready(struct bench *b, unsigned idx)
 			b->short_pkts++;
 			continue;
 		}
-		if (get32(buf[i] + 20) != (idx ^ 1)) {
+		if (rd_be32(buf[i] + 20) != (idx ^ 1)) {
 			b->misrouted++;
 			continue;
 		}

@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "ctl_parse.h"
+#include "rtp.h"
 
 #define NS_PER_S	1000000000ull
 #define NS_PER_MS	1000000ull
@@ -173,22 +175,6 @@ proc_fds(pid_t pid)
 }
 
 static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
 ctl_send(struct soak *s, const char *buf, size_t len)
 {
 	if (send(s->ctl, buf, len, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
@@ -255,22 +241,6 @@ slot_new_call(struct soak *s, unsigned i, uint64_t now)
 	k->end = (uint64_t)(life * NS_PER_S);
 }
 
-/* "PORT [ADDR [6]]" -> relay endpoint; -1 for an error reply. */
-static int
-port_reply(const char *body, struct addr *out)
-{
-	char host[ADDR_STRLEN];
-	unsigned port;
-	int n;
-
-	n = sscanf(body, "%u %63s", &port, host);
-	if (n < 1 || port == 0 || port > 65535)
-		return -1;
-	if (n < 2)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	return addr_parse(out, host, (uint16_t)port, AF_UNSPEC);
-}
-
 static void
 slot_answer(struct soak *s, unsigned i, const char *body, uint64_t now)
 {
@@ -279,13 +249,13 @@ slot_answer(struct soak *s, unsigned i, const char *body, uint64_t now)
 
 	switch (k->st) {
 	case ST_U:
-		if (port_reply(body, &k->ph[1].relay) != 0)
+		if (ctl_parse_port_reply(body, "127.0.0.1", &k->ph[1].relay) != 0)
 			goto fail;
 		k->st = ST_L;
 		slot_issue(s, i, now);
 		return;
 	case ST_L:
-		if (port_reply(body, &k->ph[0].relay) != 0)
+		if (ctl_parse_port_reply(body, "127.0.0.1", &k->ph[0].relay) != 0)
 			goto fail;
 		for (side = 0; side < 2; side++) {
 			if (connect(k->ph[side].fd, &k->ph[side].relay.u.sa,
@@ -428,9 +398,9 @@ phone_receive(struct soak *s, unsigned idx)
 			return;
 		for (i = 0; i < n; i++) {
 			/* Ours: this slot, this call, from the other phone. */
-			if (m[i].msg_len >= 24 && get32(buf[i] + 12) == idx / 2 &&
-			    get32(buf[i] + 16) == k->gen &&
-			    get32(buf[i] + 20) == (idx % 2 ^ 1)) {
+			if (m[i].msg_len >= 24 && rd_be32(buf[i] + 12) == idx / 2 &&
+			    rd_be32(buf[i] + 16) == k->gen &&
+			    rd_be32(buf[i] + 20) == (idx % 2 ^ 1)) {
 				s->rx++;
 				s->rx_iv++;
 			} else
@@ -455,11 +425,11 @@ send_due(struct soak *s, uint64_t now)
 			for (burst = 0; ph->next_tx <= now && burst < 5; burst++) {
 				s->pkt[2] = (uint8_t)(ph->seq >> 8);
 				s->pkt[3] = (uint8_t)ph->seq;
-				put32(s->pkt + 4, ph->ts);
-				put32(s->pkt + 8, ph->ssrc);
-				put32(s->pkt + 12, i);
-				put32(s->pkt + 16, k->gen);
-				put32(s->pkt + 20, side);
+				wr_be32(s->pkt + 4, ph->ts);
+				wr_be32(s->pkt + 8, ph->ssrc);
+				wr_be32(s->pkt + 12, i);
+				wr_be32(s->pkt + 16, k->gen);
+				wr_be32(s->pkt + 20, side);
 				if (send(ph->fd, s->pkt, sizeof(s->pkt),
 				    MSG_DONTWAIT) >= 0) {
 					s->tx++;

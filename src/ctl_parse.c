@@ -8,6 +8,9 @@
  * tag, address or interface.
  */
 #include "ctl_parse.h"
+#include "addr.h"
+
+#include <stdio.h>
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -694,4 +697,19 @@ bool
 ctl_str_eq(const struct ctl_str *a, const char *b, size_t blen)
 {
 	return a->len == blen && (blen == 0 || memcmp(a->p, b, blen) == 0);
+}
+
+int
+ctl_parse_port_reply(const char *body, const char *dflt_host, struct addr *out)
+{
+	char host[ADDR_STRLEN];
+	unsigned port;
+	int n;
+
+	n = sscanf(body, "%u %63s", &port, host);
+	if (n < 1 || port == 0 || port > 65535)
+		return -1;
+	if (n < 2)
+		snprintf(host, sizeof(host), "%s", dflt_host);
+	return addr_parse(out, host, (uint16_t)port, AF_UNSPEC);
 }

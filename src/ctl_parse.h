@@ -151,6 +151,14 @@ int	ctl_err_code(int err);
  */
 int	ctl_url_decode(const struct ctl_str *in, char *dst, size_t dstlen);
 
+/*
+ * Client side (tools, benchmarks): a U/L reply "<port> [<addr> [4|6]]" to
+ * the relay endpoint it names; a bare port means the relay's own address,
+ * `dflt_host`. Returns 0, or -1 for an error reply or port 0.
+ */
+struct addr;
+int	ctl_parse_port_reply(const char *body, const char *dflt_host, struct addr *out);
+
 /* Compare helpers for struct ctl_str. */
 bool	ctl_str_eq(const struct ctl_str *a, const char *b, size_t blen);
 
