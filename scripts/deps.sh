@@ -21,5 +21,5 @@ apt-get install -y -qq --no-install-recommends \
 	kamailio sip-tester \
 	clang-14 libclang-rt-14-dev llvm-14 \
 	man-db systemd \
-	procps iproute2 >/dev/null
+	tcpdump procps iproute2 >/dev/null
 echo "deps.sh: dependencies installed"

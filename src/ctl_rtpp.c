@@ -409,7 +409,7 @@ do_delete(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 enum qfield { Q_TTL, Q_PKTS_IN, Q_RELAYED, Q_DROPPED, Q_HANDOVERS, Q_INVALID,
 	Q_EXPECTED, Q_LOST, Q_JITTER, Q_MAXJITTER, Q_WIRE_BYTES,
 	Q_RTT, Q_FAR_LOST, Q_FAR_FRACTION, Q_FAR_JITTER, Q_MEANJITTER,
-	Q_SWITCH_AGE, Q_JB_DEPTH, Q_JB_DELAY, Q_JB_LATE, Q_JB_REORDERED, Q_RZ_OUT };
+	Q_SWITCH_AGE, Q_JB_DEPTH, Q_JB_MAXDEPTH, Q_JB_DELAY, Q_JB_LATE, Q_JB_REORDERED, Q_RZ_OUT };
 
 static const struct {
 	const char	*name;
@@ -436,6 +436,7 @@ static const struct {
 	{ "switch_age_ms_a", Q_SWITCH_AGE, 0 }, { "switch_age_ms_o", Q_SWITCH_AGE, 1 },
 	/* Jitter buffer and resizer on what each side sends (0 when off). */
 	{ "jb_depth_us_a", Q_JB_DEPTH, 0 }, { "jb_depth_us_o", Q_JB_DEPTH, 1 },
+	{ "jb_maxdepth_us_a", Q_JB_MAXDEPTH, 0 }, { "jb_maxdepth_us_o", Q_JB_MAXDEPTH, 1 },
 	{ "jb_delay_us_a", Q_JB_DELAY, 0 }, { "jb_delay_us_o", Q_JB_DELAY, 1 },
 	{ "jb_late_a", Q_JB_LATE, 0 },	{ "jb_late_o", Q_JB_LATE, 1 },
 	{ "jb_reordered_a", Q_JB_REORDERED, 0 }, { "jb_reordered_o", Q_JB_REORDERED, 1 },
@@ -463,6 +464,7 @@ leg_field(struct leg *l, enum qfield f)
 	case Q_FAR_JITTER:	return (int64_t)counter_get(&l->report.far_jitter_us);
 	case Q_MEANJITTER:	return (int64_t)counter_get(&l->report.mean_jitter_us);
 	case Q_JB_DEPTH:	return (int64_t)counter_get(&l->report.jb_depth_us);
+	case Q_JB_MAXDEPTH:	return (int64_t)counter_get(&l->report.jb_maxdepth_us);
 	case Q_JB_DELAY:	return (int64_t)counter_get(&l->report.jb_delay_us);
 	case Q_JB_LATE:		return (int64_t)counter_get(&l->report.jb_late);
 	case Q_JB_REORDERED:	return (int64_t)counter_get(&l->report.jb_reordered);

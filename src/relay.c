@@ -475,6 +475,7 @@ publish_leg(struct leg *leg, uint64_t now_us)
 	if (leg->mp != NULL) {
 		mediaproc_stats(leg->mp, &mps);
 		counter_set(&out->jb_depth_us, mps.jbs.depth_us);
+		counter_set(&out->jb_maxdepth_us, mps.jbs.max_depth_us);
 		counter_set(&out->jb_delay_us, mps.jbs.delay_mean_us);
 		counter_set(&out->jb_late, mps.jbs.late + mps.jbs.stale);
 		counter_set(&out->jb_reordered, mps.jbs.reordered);

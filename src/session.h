@@ -98,6 +98,7 @@ struct leg_report {
 	counter_t	 last_switch_ms;	/* monotonic; 0: never */
 	/* Jitter buffer on what this party sends (0 when off). */
 	counter_t	 jb_depth_us;
+	counter_t	 jb_maxdepth_us;
 	counter_t	 jb_delay_us;		/* mean added delay */
 	counter_t	 jb_late;		/* dropped: too late or stale */
 	counter_t	 jb_reordered;

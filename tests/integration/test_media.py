@@ -87,10 +87,12 @@ def test_jitter_buffer_puts_packets_back_in_order(rtproam, phones):
     got = collect(b.rtp, 30, timeout=4.0)
     seqs = [header(d)[0] for d, _ in got]
     assert seqs == [(seq0 + i) & 0xFFFF for i in range(30)], "released out of order: %r" % seqs
-    stats = poll_until(lambda: q(ctl, "jb@test", "jb_depth_us_a", "jb_reordered_a"),
+    stats = poll_until(lambda: q(ctl, "jb@test", "jb_depth_us_a", "jb_maxdepth_us_a",
+                                 "jb_reordered_a", "jb_delay_us_a"),
                        lambda v: v["jb_reordered_a"] > 0, timeout=3.0)
     assert stats["jb_reordered_a"] >= 10, stats
-    assert stats["jb_depth_us_a"] == 40000, stats
+    assert stats["jb_depth_us_a"] == 40000 and stats["jb_maxdepth_us_a"] == 40000, stats
+    assert stats["jb_delay_us_a"] > 0, stats
 
 
 def test_daemon_wide_jitter_buffer_flag(rtproam, phones):

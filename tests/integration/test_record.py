@@ -1,7 +1,9 @@
 """Recording: R writes the whole call to one pcap file in --record-dir;
 every packet the relay forwarded is in it, with real IP/UDP headers."""
 
+import shutil
 import struct
+import subprocess
 
 from rtpp import make_call, poll_until
 
@@ -52,6 +54,12 @@ def test_recorded_call_holds_every_relayed_packet(rtproam, phones, workdir):
     assert [p[12:] for p in from_b] == sent_b, "B's packets in the recording"
     rtcp = [p for s, d, p in pkts if d == call.a_port + 1]
     assert len(rtcp) == 1, "A's RTCP report"
+    # And libpcap itself (through tcpdump) reads the same 41 packets.
+    tcpdump = shutil.which("tcpdump")
+    if tcpdump:
+        out = subprocess.run([tcpdump, "-nn", "-r", str(files[0])], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, timeout=30, check=True).stdout
+        assert len(out.decode().splitlines()) == len(pkts) == 41, out.decode()
 
 
 def test_record_without_a_directory_says_so(daemon, phones):
