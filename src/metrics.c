@@ -62,6 +62,8 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	    "Datagrams received on media ports.", t.rx);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_relayed_total", "counter",
 	    "Datagrams sent on to the other party.", t.relayed);
+	rc |= put_metric(buf, len, &off, "rtproam_bytes_relayed_total", "counter",
+	    "UDP payload bytes sent on to the other party.", t.relayed_bytes);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_dropped_total", "counter",
 	    "Datagrams received and not sent on.", t.dropped);
 	rc |= textbuf_printf(buf, len, &off, "# HELP rtproam_packets_dropped_by_reason_total "

@@ -235,7 +235,10 @@ send_queued(struct worker *w, struct relay_buffers *rb, struct stream *in,
 		}
 	}
 	counter_add(&in->relayed_pkts, sent);
-	counter_add(&in->relayed_bytes, sent == n ? bytes : 0);
+	if (sent < n)	/* cut short: count only what left */
+		for (bytes = 0, i = 0; i < sent; i++)
+			bytes += rb->tx_iov[i].iov_len;
+	counter_add(&in->relayed_bytes, bytes);
 	counter_add(&w->totals.tx_pkts, sent);
 }
 

@@ -294,7 +294,7 @@ totals_add(struct relay_totals *t, const struct relay_totals *a,
 	if (b == NULL)
 		b = &zero;
 #define ADD(f) t->f += a->f > b->f ? a->f - b->f : 0
-	ADD(rx); ADD(relayed); ADD(dropped); ADD(switches);
+	ADD(rx); ADD(relayed); ADD(dropped); ADD(switches); ADD(relayed_bytes);
 	ADD(invalid); ADD(nodest); ADD(expected); ADD(lost); ADD(wire_bytes);
 	for (r = 0; r < DROP_REASON_MAX; r++)
 		ADD(drops[r]);
@@ -312,6 +312,8 @@ totals_add_media(struct relay_totals *t, struct media *m)
 		l = &m->leg[i];
 		t->rx += leg_rx(l);
 		t->relayed += leg_relayed(l);
+		t->relayed_bytes += counter_get(&l->rtp.relayed_bytes) +
+		    counter_get(&l->rtcp.relayed_bytes);
 		t->dropped += leg_dropped(l);
 		t->switches += counter_get(&l->switches);
 		t->invalid += counter_get(&l->rtp.invalid_pkts) +

@@ -236,6 +236,7 @@ void	 media_destroy(struct media *m);
  */
 struct relay_totals {
 	uint64_t	 rx, relayed, dropped, switches;
+	uint64_t	 relayed_bytes;		/* UDP payload bytes sent on */
 	uint64_t	 invalid, nodest;
 	uint64_t	 expected, lost, wire_bytes;
 	uint64_t	 drops[DROP_REASON_MAX];

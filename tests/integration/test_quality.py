@@ -161,6 +161,7 @@ def test_metrics_match_what_the_senders_did(rtproam, phones):
     assert m["rtproam_rtp_lost_total"] == len(SKIPPED), m
     assert m["rtproam_packets_received_total"] == n_a + n_b, m
     assert m["rtproam_packets_relayed_total"] == n_a + n_b, m
+    assert m["rtproam_bytes_relayed_total"] == (n_a + n_b) * 172, m
     assert m["rtproam_packets_dropped_total"] == 0, m
     assert m["rtproam_rtp_wire_bytes_total"] == (n_a + n_b) * WIRE, m
 
