@@ -119,22 +119,7 @@ mkdir -p "$OUT" || exit 1
 
 # --- Relays --------------------------------------------------------------
 
-RELAY_PID=""
-
-stop_relay() {
-	local i
-	[ -n "$RELAY_PID" ] || return 0
-	kill -TERM "$RELAY_PID" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$RELAY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$RELAY_PID" 2>/dev/null
-	wait "$RELAY_PID" 2>/dev/null
-	RELAY_PID=""
-}
-trap 'stop_relay' EXIT
-trap 'stop_relay; exit 130' INT TERM
+. "$ROOT/bench/relay-lib.sh"
 
 # start_relay NAME: start it, wait until its control port is bound.
 start_relay() {

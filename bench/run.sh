@@ -127,22 +127,8 @@ fi
 
 # --- Relays --------------------------------------------------------------
 
-RELAY_PID=""
+. "$ROOT/bench/relay-lib.sh"
 NMEAS=0
-
-stop_relay() {
-	[ -n "$RELAY_PID" ] || return 0
-	kill -TERM "$RELAY_PID" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$RELAY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$RELAY_PID" 2>/dev/null
-	wait "$RELAY_PID" 2>/dev/null
-	RELAY_PID=""
-}
-trap 'stop_relay' EXIT
-trap 'stop_relay; exit 130' INT TERM
 
 # start_relay NAME LOG: start on the relay core, wait for the control port.
 start_relay() {
