@@ -9,6 +9,7 @@
  */
 #include "ctl_rtpp.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -178,10 +179,16 @@ static int
 open_leg(struct ctl_ctx *ctx, struct leg *leg, const struct addr *local,
     const struct addr *adv)
 {
+	static struct log_limit lim;
 	int fds[2];
 
-	if ((leg->port = ports_open_pair(&ctx->ports, local, fds)) == 0)
+	if ((leg->port = ports_open_pair(&ctx->ports, local, fds)) == 0) {
+		if (errno != EADDRINUSE)	/* a full range is expected; this is not */
+			log_ratelimited(&lim, 1, LOG_LVL_WARN,
+			    "cannot open media sockets: %s; refusing calls with E7",
+			    strerror(errno));
 		return -1;
+	}
 	leg->rtp.fd = fds[0];
 	leg->rtcp.fd = fds[1];
 	leg->local = *local;

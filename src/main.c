@@ -31,17 +31,28 @@
 /* Sentinels for main's own epoll sources; ctl_net uses real pointers. */
 static char sig_tag, timer_tag, metrics_tag;
 
-static int
-raise_fd_limit(void)
+/*
+ * Every port of the range may become a socket, so ask for that many
+ * descriptors plus some for control and the workers. Root may raise the
+ * hard limit as well (the kernel caps it at fs.nr_open); anyone else
+ * gets the hard limit. Returns the new soft limit.
+ */
+static long
+raise_fd_limit(rlim_t want)
 {
-	struct rlimit rl;
+	struct rlimit rl, up;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return -1;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) {
+		up.rlim_cur = up.rlim_max = want;
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			return (long)want;
+	}
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return -1;
-	return (int)(rl.rlim_cur > 1u << 30 ? 1u << 30 : rl.rlim_cur);
+	return rl.rlim_cur > 1u << 30 ? 1L << 30 : (long)rl.rlim_cur;
 }
 
 static int
@@ -256,7 +267,9 @@ main(int argc, char **argv)
 {
 	struct config cfg;
 	char err[256];
-	int rc, fds;
+	rlim_t want;
+	long fds;
+	int rc;
 
 	rc = config_load(&cfg, argc, argv, &file_args, err, sizeof(err));
 	if (rc != 0) {
@@ -277,10 +290,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "rtproam: log %s: %s\n", cfg.log_target, strerror(errno));
 		return 1;
 	}
-	if ((fds = raise_fd_limit()) < 0)
+	/* Two sockets per port pair, and 64 for everything else. */
+	want = (rlim_t)(cfg.port_max - cfg.port_min + 1) + 64;
+	if ((fds = raise_fd_limit(want)) < 0)
 		log_warn("cannot raise the file limit: %s", strerror(errno));
+	else if ((rlim_t)fds < want)
+		log_warn("file limit %ld: room for about %ld calls, though the "
+		    "port range has room for %u (raise LimitNOFILE / ulimit -n)",
+		    fds, (fds - 64) / 4, (cfg.port_max - cfg.port_min + 1u) / 4);
 	else
-		log_info("file limit %d: room for about %d calls (4 sockets each)",
+		log_info("file limit %ld: room for about %ld calls (4 sockets each)",
 		    fds, (fds - 64) / 4);
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) != 0)
 		log_warn("pidfile %s: %s", cfg.pidfile, strerror(errno));

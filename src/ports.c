@@ -51,11 +51,12 @@ next_random(struct ports *p)
 	return p->rng;
 }
 
+/* A bound socket, or -1 with errno set. */
 static int
 bind_udp(const struct addr *local, uint16_t port)
 {
 	struct addr a = *local;
-	int fd, on = 1;
+	int fd, on = 1, saved;
 
 	addr_set_port(&a, port);
 	fd = socket(addr_family(&a), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -64,10 +65,24 @@ bind_udp(const struct addr *local, uint16_t port)
 	if (addr_family(&a) == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	if (bind(fd, &a.u.sa, a.len) != 0) {
+		saved = errno;
 		close(fd);
+		errno = saved;
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * A port held by another process is worth skipping; anything else (out of
+ * descriptors, of memory, an address that went away) fails the same way
+ * on every port, and trying the whole range would turn each refused
+ * command into tens of thousands of system calls.
+ */
+static bool
+try_next_port(int err)
+{
+	return err == EADDRINUSE || err == EACCES;
 }
 
 uint16_t
@@ -77,6 +92,7 @@ ports_open_pair(struct ports *p, const struct addr *local, int fds[2])
 	uint16_t port = 0;
 
 	pthread_mutex_lock(&p->lock);
+	errno = EADDRINUSE;	/* what "no port left in the range" reports */
 	if (p->used >= p->npairs)
 		goto out;
 	start = (unsigned)(next_random(p) % p->npairs);
@@ -85,11 +101,16 @@ ports_open_pair(struct ports *p, const struct addr *local, int fds[2])
 		if (p->busy[idx])
 			continue;
 		port = (uint16_t)(p->min + 2 * idx);
-		if ((fds[0] = bind_udp(local, port)) < 0)
-			continue;	/* held by another process: try the next */
+		if ((fds[0] = bind_udp(local, port)) < 0) {
+			if (try_next_port(errno))
+				continue;
+			break;		/* errno says why */
+		}
 		if ((fds[1] = bind_udp(local, (uint16_t)(port + 1))) < 0) {
 			close(fds[0]);
-			continue;
+			if (try_next_port(errno))
+				continue;
+			break;
 		}
 		p->busy[idx] = 1;
 		p->used++;

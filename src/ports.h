@@ -31,8 +31,10 @@ void	ports_free(struct ports *p);
 /*
  * Bind a UDP socket pair on `local` (its port ignored): RTP on an even
  * port, RTCP on the next. Fills fds[0] (RTP), fds[1] (RTCP), both
- * non-blocking. Returns the RTP port, or 0 when no pair is free (or
- * every free one is held by someone else: bind fails and we move on).
+ * non-blocking. Returns the RTP port, or 0 with errno set: EADDRINUSE
+ * when no pair is free (pairs held by other processes are skipped), or
+ * what socket() or bind() said when it would say it for every port
+ * (EMFILE: out of descriptors).
  */
 uint16_t ports_open_pair(struct ports *p, const struct addr *local, int fds[2]);
 /* Give the pair back, from any thread, once its sockets are closed. */

@@ -1,7 +1,9 @@
 /*
  * relay.c - the path of a packet, top to bottom.
  *
- *  1. recvmmsg() drains a ready socket, RELAY_BATCH datagrams at a time.
+ *  1. recvmmsg() reads one batch from a ready socket (up to RELAY_BATCH;
+ *     epoll is level-triggered, so what is left comes back next turn and
+ *     one busy socket cannot starve the others).
  *  2. Each datagram is classified (rtp.c); what is not RTP/RTCP is dropped.
  *  3. The receiving leg's latch decides (latch.c): forward, switch, drop.
  *     RTP on an RTP port asks the RTP latch; RTCP on an RTCP port asks the
@@ -30,8 +32,6 @@
 #define RELAY_BATCH	32
 /* Jumbo-frame sized: video from a LAN peer must not be truncated. */
 #define RELAY_MTU	9216
-/* Batches per wakeup per socket: one busy socket must not starve the rest. */
-#define RELAY_ROUNDS	8
 
 struct relay_buffers {
 	struct mmsghdr		rx[RELAY_BATCH];
@@ -359,66 +359,80 @@ relay_timers(struct worker *w, uint64_t now_us)
 	}
 }
 
+/*
+ * How many datagrams to ask the kernel for. recvmmsg() does not return
+ * after the last queued datagram: it tries the next one and finds the
+ * queue empty, which costs almost as much as a datagram. A voice stream
+ * has one datagram per wake-up, so asking for exactly what came last
+ * time halves the receive cost; level-triggered epoll brings a socket
+ * with more waiting back at once, and its next batch is twice as large.
+ */
+static unsigned
+next_rx_want(unsigned want, unsigned got)
+{
+	if (got < want)
+		return got > 0 ? got : 1;
+	return want * 2 < RELAY_BATCH ? want * 2 : RELAY_BATCH;
+}
+
 void
 relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 {
 	struct rtp_info pkt;
 	struct addr src;
 	uint64_t ms, us, bytes, wall;
-	unsigned round, i, nq, naccepted;
+	unsigned want, i, nq, naccepted;
 	size_t len;
 	int n;
 
-	for (round = 0; round < RELAY_ROUNDS; round++) {
-		for (i = 0; i < RELAY_BATCH; i++) {
-			rb->rx[i].msg_hdr.msg_name = &rb->rx_src[i];
-			rb->rx[i].msg_hdr.msg_namelen = sizeof(rb->rx_src[i]);
-			rb->rx[i].msg_hdr.msg_flags = 0;
-		}
-		n = recvmmsg(s->fd, rb->rx, RELAY_BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0) {
-			/* EAGAIN: drained. ECONNREFUSED: an ICMP error, already gone. */
-			if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
-				counter_add(&s->send_errors, 1);
-			return;
-		}
-		us = now_us();
-		ms = us / 1000u;
-		nq = naccepted = 0;
-		bytes = 0;
-		wall = 0;
-		for (i = 0; i < (unsigned)n; i++) {
-			len = rb->rx[i].msg_len;
-			counter_add(&s->rx_bytes, len);
-			addr_from_sockaddr(&src, (struct sockaddr *)&rb->rx_src[i],
-			    rb->rx[i].msg_hdr.msg_namelen);
-			if ((rb->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-			    !accept_packet(s, rb->buf[i], len, &src, ms, us, &pkt)) {
-				counter_add(&s->dropped_pkts, 1);
-				continue;
-			}
-			naccepted++;
-			if (s->leg->media->rec != NULL)
-				record_packet(w, s, &src, rb->buf[i], len, &wall);
-			if (s->leg->mp != NULL && pkt.kind == PKT_RTP) {
-				/* Opt-in jitter buffer / resizer: it sends itself. */
-				process_media(w, s->leg, rb->buf[i], len, &pkt, us);
-				continue;
-			}
-			/* Queue in place: tx[nq] points at buffer i. */
-			rb->tx_iov[nq].iov_base = rb->buf[i];
-			rb->tx_iov[nq].iov_len = len;
-			nq++;
-			bytes += len;
-		}
-		counter_add(&s->rx_pkts, (unsigned)n);
-		counter_add(&w->totals.rx_pkts, (unsigned)n);
-		if (naccepted > 0)	/* only verified media keeps a call alive */
-			counter_set(&s->leg->last_rx_ms, ms);
-		send_queued(w, rb, s, nq, bytes);
-		if (n < RELAY_BATCH)
-			return;
+	want = s->rx_want > 0 ? s->rx_want : 1;
+	for (i = 0; i < want; i++) {
+		rb->rx[i].msg_hdr.msg_name = &rb->rx_src[i];
+		rb->rx[i].msg_hdr.msg_namelen = sizeof(rb->rx_src[i]);
+		rb->rx[i].msg_hdr.msg_flags = 0;
 	}
+	n = recvmmsg(s->fd, rb->rx, want, MSG_DONTWAIT, NULL);
+	if (n <= 0) {
+		/* EAGAIN: nothing. ECONNREFUSED: an ICMP error, already gone. */
+		if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
+			counter_add(&s->send_errors, 1);
+		return;
+	}
+	s->rx_want = (uint8_t)next_rx_want(want, (unsigned)n);
+	us = now_us();
+	ms = us / 1000u;
+	nq = naccepted = 0;
+	bytes = 0;
+	wall = 0;
+	for (i = 0; i < (unsigned)n; i++) {
+		len = rb->rx[i].msg_len;
+		counter_add(&s->rx_bytes, len);
+		addr_from_sockaddr(&src, (struct sockaddr *)&rb->rx_src[i],
+		    rb->rx[i].msg_hdr.msg_namelen);
+		if ((rb->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    !accept_packet(s, rb->buf[i], len, &src, ms, us, &pkt)) {
+			counter_add(&s->dropped_pkts, 1);
+			continue;
+		}
+		naccepted++;
+		if (s->leg->media->rec != NULL)
+			record_packet(w, s, &src, rb->buf[i], len, &wall);
+		if (s->leg->mp != NULL && pkt.kind == PKT_RTP) {
+			/* Opt-in jitter buffer / resizer: it sends itself. */
+			process_media(w, s->leg, rb->buf[i], len, &pkt, us);
+			continue;
+		}
+		/* Queue in place: tx[nq] points at buffer i. */
+		rb->tx_iov[nq].iov_base = rb->buf[i];
+		rb->tx_iov[nq].iov_len = len;
+		nq++;
+		bytes += len;
+	}
+	counter_add(&s->rx_pkts, (unsigned)n);
+	counter_add(&w->totals.rx_pkts, (unsigned)n);
+	if (naccepted > 0)	/* only verified media keeps a call alive */
+		counter_set(&s->leg->last_rx_ms, ms);
+	send_queued(w, rb, s, nq, bytes);
 }
 
 void

@@ -63,6 +63,11 @@ struct leg;
 struct stream {
 	int		 fd;
 	bool		 is_rtcp;
+	/*
+	 * Datagrams to ask for at the next wake-up (worker only): as many
+	 * as arrived the last time, doubled when that filled the batch.
+	 */
+	uint8_t		 rx_want;
 	struct leg	*leg;
 	counter_t	 rx_pkts;	/* every datagram received */
 	counter_t	 rx_bytes;

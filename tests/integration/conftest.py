@@ -11,6 +11,7 @@ RTPROAM_BUILD names the build directory (default /work/main/build-integ; see rtp
 """
 
 import os
+import resource
 import random
 import shutil
 import socket
@@ -52,11 +53,13 @@ def _range_free(lo, hi):
 def media_range(nports):
     """A distinct [min, max] media range of nports ports (min even), not
     used by an earlier daemon of this run."""
-    for _ in range(200):
+    for attempt in range(200):
         lo = MEDIA_LO + 2 * random.randrange(0, (MEDIA_HI - MEDIA_LO - nports) // 2)
         hi = lo + nports - 1
         if any(lo <= u_hi and u_lo <= hi for u_lo, u_hi in _media_used):
-            if len(_media_used) > 30:
+            # Earlier daemons are gone; their ranges were only avoided for
+            # stray packets still in flight. A big range may need them.
+            if len(_media_used) > 30 or attempt >= 20:
                 _media_used.clear()
             continue
         if _range_free(lo, hi):
@@ -76,7 +79,8 @@ def tail(path, lines=LOG_TAIL_LINES):
 class Daemon:
     """One rtproam process. `ctl` is a UDP control client for it."""
 
-    def __init__(self, workdir, extra=(), nports=40, root_check=False, control=None):
+    def __init__(self, workdir, extra=(), nports=40, root_check=False, control=None,
+                 nofile=None):
         if not BINARY.is_file():
             pytest.fail("rtproam binary not found at %s (set RTPROAM_BUILD)" % BINARY)
         self.dir = Path(workdir)
@@ -93,6 +97,7 @@ class Daemon:
         self.argv += ["-l", "127.0.0.1", "-m", str(self.port_min), "-M", str(self.port_max),
                       "-d", "debug", "--log", str(self.log)]
         self.argv += list(extra)
+        self.nofile = nofile      # start with this hard and soft RLIMIT_NOFILE
         self.proc = None
         self.ctl = None
         self.returncode = None
@@ -104,9 +109,14 @@ class Daemon:
     def start(self, timeout=10.0):
         env = dict(os.environ)
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+        limit = None
+        if self.nofile is not None:
+            def limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
         with open(self.stdout, "wb") as out, open(self.stderr, "wb") as err:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=err, env=env)
+                                         stdout=out, stderr=err, env=env,
+                                         preexec_fn=limit)
         self.ctl = UdpControl("127.0.0.1", self.ctl_port)
         deadline = time.monotonic() + timeout
         for _ in range(int(timeout / 0.05) + 1):
@@ -201,11 +211,12 @@ def rtproam(request, workdir):
     daemons = []
     request.node._rtproam_daemons = daemons
 
-    def start(*extra, nports=40, root_check=False, control=None, ready=True):
+    def start(*extra, nports=40, root_check=False, control=None, ready=True, nofile=None):
         sub = workdir / ("d%d" % len(daemons))
         sub.mkdir()
         os.chmod(sub, 0o755)
-        d = Daemon(sub, extra, nports=nports, root_check=root_check, control=control)
+        d = Daemon(sub, extra, nports=nports, root_check=root_check, control=control,
+                   nofile=nofile)
         daemons.append(d)
         if ready:
             d.start()

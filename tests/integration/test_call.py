@@ -293,6 +293,43 @@ def test_port_exhaustion(rtproam, phones):
     assert len(got_b) == 20 and len(got_a) == 20
 
 
+
+def test_descriptor_limit_smaller_than_the_port_range(rtproam, phones):
+    """Started with fewer descriptors than its port range needs (and no right
+    to raise the hard limit), the relay says so at start, refuses the calls
+    it cannot open with E7 as for a full range, without sweeping the whole
+    range on each refusal, and keeps relaying the calls it holds."""
+    d = rtproam(nports=200, nofile=120)
+    want = 200 + 64
+    log = d.log.read_text()
+    if "file limit %d:" % want in log:
+        # Root with CAP_SYS_RESOURCE: the relay raised its own hard limit.
+        return
+    assert "file limit 120: room for about 14 calls, though the port range has room " \
+        "for 50" in log, log
+    a, b = phones("127.0.0.2", name="A"), phones("127.0.0.3", name="B")
+    first = make_call(d.ctl, "fd-0@test", a, b)
+    held, replies = 1, []
+    for i in range(1, 40):      # 40 calls of 4 sockets cannot fit in 120
+        r = d.ctl("U fd-%d@test 127.0.0.2 %d ft;1" % (i, 4000 + 2 * i))
+        replies.append(r)
+        if r == "E7":
+            break
+        parse_port_reply(r)
+        held += 1
+    assert replies[-1] == "E7", "no E7 after %d calls with 120 descriptors" % held
+    assert 10 <= held <= 28, held
+    assert d.ctl("U fd-x@test 127.0.0.2 5000 ft;1") == "E7"
+    assert poll_until(lambda: d.log.read_text(), lambda t: "Too many open files" in t,
+                      timeout=2.0), "no log line says why calls are refused"
+    got_b, got_a = exchange_media(a, first.a_dst, b, first.b_dst, count=20)
+    assert len(got_b) == 20 and len(got_a) == 20, \
+        "a held call relays %d/%d of 20 while descriptors are exhausted" % (
+            len(got_b), len(got_a))
+    # Descriptors come back with D.
+    assert d.ctl("D fd-1@test ft") == "0"
+    parse_port_reply(d.ctl("U fd-y@test 127.0.0.2 5002 ft;1"))
+
 def test_callee_media_before_the_answer(daemon, phones):
     """B learns the relay port from the forwarded INVITE and may send before
     its answer reaches the relay (no L yet, so B's leg has no address). With
