@@ -9,12 +9,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "textbuf.h"
-
+#include "dynlib.h"
 #include "latch.h"
 #include "log.h"
+#include "textbuf.h"
 
 #define METRICS_BUF	(64 * 1024)
+
+/* libmicrohttpd, loaded by metrics_start() (see dynlib.h for why). */
+static struct {
+	__typeof__(MHD_start_daemon)			*start_daemon;
+	__typeof__(MHD_stop_daemon)			*stop_daemon;
+	__typeof__(MHD_run)				*run;
+	__typeof__(MHD_get_daemon_info)			*get_daemon_info;
+	__typeof__(MHD_create_response_from_buffer)	*create_response_from_buffer;
+	__typeof__(MHD_add_response_header)		*add_response_header;
+	__typeof__(MHD_queue_response)			*queue_response;
+	__typeof__(MHD_destroy_response)		*destroy_response;
+} mhd;
+
+static int
+load_mhd(char *err, size_t errlen)
+{
+#define MHD_SYM(f)	{ "MHD_" #f, &mhd.f }
+	static const struct dynlib_sym syms[] = {
+		MHD_SYM(start_daemon), MHD_SYM(stop_daemon), MHD_SYM(run),
+		MHD_SYM(get_daemon_info), MHD_SYM(create_response_from_buffer),
+		MHD_SYM(add_response_header), MHD_SYM(queue_response),
+		MHD_SYM(destroy_response),
+	};
+#undef MHD_SYM
+
+	if (mhd.start_daemon != NULL)
+		return 0;
+	return dynlib_load(RTPROAM_MHD_SONAME, syms, sizeof(syms) / sizeof(syms[0]),
+	    err, errlen);
+}
 
 struct metrics {
 	struct MHD_Daemon	*mhd;
@@ -116,12 +146,12 @@ answer(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 		status = MHD_HTTP_INTERNAL_SERVER_ERROR;
 		len = (size_t)snprintf(m->buf, METRICS_BUF, "metrics too large\n");
 	}
-	resp = MHD_create_response_from_buffer(len, m->buf, MHD_RESPMEM_MUST_COPY);
+	resp = mhd.create_response_from_buffer(len, m->buf, MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
-	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
-	ret = MHD_queue_response(conn, status, resp);
-	MHD_destroy_response(resp);
+	mhd.add_response_header(resp, "Content-Type", "text/plain; version=0.0.4");
+	ret = mhd.queue_response(conn, status, resp);
+	mhd.destroy_response(resp);
 	return ret;
 }
 
@@ -130,10 +160,15 @@ metrics_start(const char *hostport, struct ctl_ctx *ctx, char *err, size_t errle
 {
 	struct metrics *m;
 	struct addr a;
+	char lib_err[256];
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 
 	if (addr_parse_hostport(&a, hostport, 0, AF_UNSPEC) != 0 || addr_port(&a) == 0) {
 		snprintf(err, errlen, "--metrics: want HOST:PORT, got %s", hostport);
+		return NULL;
+	}
+	if (load_mhd(lib_err, sizeof(lib_err)) != 0) {
+		snprintf(err, errlen, "--metrics: %s", lib_err);
 		return NULL;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL || (m->buf = malloc(METRICS_BUF)) == NULL) {
@@ -145,7 +180,7 @@ metrics_start(const char *hostport, struct ctl_ctx *ctx, char *err, size_t errle
 		flags |= MHD_USE_IPv6;
 	m->ctx = ctx;
 	/* No thread of its own: MHD runs when the control loop says so. */
-	m->mhd = MHD_start_daemon(flags, addr_port(&a), NULL, NULL, answer, m,
+	m->mhd = mhd.start_daemon(flags, addr_port(&a), NULL, NULL, answer, m,
 	    MHD_OPTION_SOCK_ADDR, &a.u.sa,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)32,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
@@ -165,14 +200,14 @@ metrics_fd(const struct metrics *m)
 {
 	const union MHD_DaemonInfo *info;
 
-	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	info = mhd.get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	return info ? info->epoll_fd : -1;
 }
 
 void
 metrics_run(struct metrics *m)
 {
-	(void)MHD_run(m->mhd);
+	(void)mhd.run(m->mhd);
 }
 
 void
@@ -180,7 +215,7 @@ metrics_stop(struct metrics *m)
 {
 	if (m == NULL)
 		return;
-	MHD_stop_daemon(m->mhd);
+	mhd.stop_daemon(m->mhd);
 	free(m->buf);
 	free(m);
 }

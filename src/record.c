@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dynlib.h"
 #include "log.h"
 #include "rtp.h"
 #include "worker.h"
@@ -53,6 +54,35 @@
 #define SUFFIX_ROOM	sizeof("-999.pcap")
 /* IPv6 (40) + UDP (8): the most a synthesized header takes. */
 #define HDR_ROOM	48
+
+/* libpcap, loaded by recorder_start() (see dynlib.h for why). */
+static struct {
+	__typeof__(pcap_open_dead)	*open_dead;
+	__typeof__(pcap_close)		*close;
+	__typeof__(pcap_geterr)		*geterr;
+	__typeof__(pcap_dump_fopen)	*dump_fopen;
+	__typeof__(pcap_dump)		*dump;
+	__typeof__(pcap_dump_flush)	*dump_flush;
+	__typeof__(pcap_dump_file)	*dump_file;
+	__typeof__(pcap_dump_close)	*dump_close;
+} libpcap;
+
+static int
+load_libpcap(char *err, size_t errlen)
+{
+#define PCAP_SYM(f)	{ "pcap_" #f, &libpcap.f }
+	static const struct dynlib_sym syms[] = {
+		PCAP_SYM(open_dead), PCAP_SYM(close), PCAP_SYM(geterr),
+		PCAP_SYM(dump_fopen), PCAP_SYM(dump), PCAP_SYM(dump_flush),
+		PCAP_SYM(dump_file), PCAP_SYM(dump_close),
+	};
+#undef PCAP_SYM
+
+	if (libpcap.open_dead != NULL)
+		return 0;
+	return dynlib_load(RTPROAM_PCAP_SONAME, syms, sizeof(syms) / sizeof(syms[0]),
+	    err, errlen);
+}
 
 enum rec_type { REC_PACKET = 1, REC_CLOSE, REC_WRAP };
 
@@ -321,7 +351,7 @@ file_fail(struct recorder *r, struct record_file *f, const char *what, int err)
 	f->lost_pkts += f->unflushed_pkts;
 	f->unflushed_pkts = f->unflushed_bytes = 0;
 	if (f->pd != NULL) {
-		pcap_dump_close(f->pd);
+		libpcap.dump_close(f->pd);
 		f->pd = NULL;
 		atomic_fetch_sub_explicit(&r->files_open, 1, memory_order_relaxed);
 	}
@@ -366,13 +396,13 @@ file_create(struct recorder *r, struct record_file *f)
 		f->iobuf = NULL;
 	}
 	errno = 0;
-	if ((f->pd = pcap_dump_fopen(r->pcap, fp)) == NULL) {
+	if ((f->pd = libpcap.dump_fopen(r->pcap, fp)) == NULL) {
 		/*
 		 * With DLT_RAW only the header write can fail, and libpcap
 		 * closes fp then.
 		 */
 		err = errno != 0 ? errno : EIO;
-		log_debug("recording %s: %s", f->path, pcap_geterr(r->pcap));
+		log_debug("recording %s: %s", f->path, libpcap.geterr(r->pcap));
 		file_fail(r, f, "create", err);
 		return;
 	}
@@ -389,7 +419,7 @@ file_flush(struct recorder *r, struct record_file *f)
 	if (f->state != F_OPEN)
 		return;
 	errno = 0;
-	if (pcap_dump_flush(f->pd) != 0 || ferror(pcap_dump_file(f->pd))) {
+	if (libpcap.dump_flush(f->pd) != 0 || ferror(libpcap.dump_file(f->pd))) {
 		file_fail(r, f, "write", errno != 0 ? errno : EIO);
 		return;
 	}
@@ -439,7 +469,7 @@ file_finish(struct recorder *r, struct record_file *f)
 	if (f->state == F_OPEN) {
 		file_flush(r, f);
 		if (f->state == F_OPEN) {
-			pcap_dump_close(f->pd);
+			libpcap.dump_close(f->pd);
 			f->pd = NULL;
 			atomic_fetch_sub_explicit(&r->files_open, 1,
 			    memory_order_relaxed);
@@ -567,11 +597,11 @@ take_packet(struct recorder *r, struct rec_entry *e)
 	h.ts.tv_usec = (suseconds_t)(e->wall_us % 1000000u);
 	h.caplen = h.len = (bpf_u_int32)plen;
 	errno = 0;
-	pcap_dump((u_char *)f->pd, &h, pkt);
+	libpcap.dump((u_char *)f->pd, &h, pkt);
 	f->unflushed_pkts++;
 	f->unflushed_bytes += e->len;
 	/* pcap_dump() says nothing: stdio's error flag does. */
-	if (ferror(pcap_dump_file(f->pd)))
+	if (ferror(libpcap.dump_file(f->pd)))
 		file_fail(r, f, "write", errno != 0 ? errno : EIO);
 }
 
@@ -698,7 +728,7 @@ recorder_free(struct recorder *r)
 		free(r->rings);
 	}
 	if (r->pcap != NULL)
-		pcap_close(r->pcap);
+		libpcap.close(r->pcap);
 	free(r->dir);
 	free(r);
 }
@@ -721,6 +751,7 @@ recorder_start(const char *dir, unsigned nworkers, size_t ring_bytes, char *err,
 {
 	struct recorder *r;
 	const char *why;
+	char lib_err[256];
 	sigset_t all, old;
 	size_t cap, n;
 	unsigned i;
@@ -737,6 +768,10 @@ recorder_start(const char *dir, unsigned nworkers, size_t ring_bytes, char *err,
 	if (ring_bytes > RING_MAX) {
 		snprintf(err, errlen, "recording ring of %zu bytes: at most %zu",
 		    ring_bytes, RING_MAX);
+		return NULL;
+	}
+	if (load_libpcap(lib_err, sizeof(lib_err)) != 0) {
+		snprintf(err, errlen, "recording: %s", lib_err);
 		return NULL;
 	}
 	for (cap = RECORD_RING_MIN; cap < ring_bytes; cap <<= 1)
@@ -757,7 +792,7 @@ recorder_start(const char *dir, unsigned nworkers, size_t ring_bytes, char *err,
 	for (i = 0; i < nworkers; i++)
 		if ((r->rings[i] = ring_new(r, cap)) == NULL)
 			goto nomem;
-	if ((r->pcap = pcap_open_dead(DLT_RAW, SNAPLEN)) == NULL)
+	if ((r->pcap = libpcap.open_dead(DLT_RAW, SNAPLEN)) == NULL)
 		goto nomem;
 	/* A file size limit must be a write error, not the end of the relay. */
 	if (signal(SIGXFSZ, SIG_IGN) == SIG_ERR) {
