@@ -179,22 +179,31 @@ static int
 open_leg(struct ctl_ctx *ctx, struct leg *leg, const struct addr *local,
     const struct addr *adv)
 {
-	static struct log_limit lim;
 	int fds[2];
 
-	if ((leg->port = ports_open_pair(&ctx->ports, local, fds)) == 0) {
-		if (errno != EADDRINUSE)	/* a full range is expected; this is not */
-			log_ratelimited(&lim, 1, LOG_LVL_WARN,
-			    "cannot open media sockets: %s; refusing calls with E7",
-			    strerror(errno));
+	if ((leg->port = ports_open_pair(&ctx->ports, local, fds)) == 0)
 		return -1;
-	}
 	leg->rtp.fd = fds[0];
 	leg->rtcp.fd = fds[1];
 	leg->local = *local;
 	addr_set_port(&leg->local, leg->port);
 	leg->advertised = *adv;
 	return 0;
+}
+
+/* Once a second at most: a proxy retrying at a full relay fills no disk. */
+static void
+log_no_ports(const struct ctl_ctx *ctx, int err)
+{
+	static struct log_limit lim;
+
+	if (err == EADDRINUSE)
+		log_ratelimited(&lim, 1, LOG_LVL_WARN, "no free port pair in "
+		    "%u..%u: calls refused with E7", ctx->cfg->port_min,
+		    ctx->cfg->port_max);
+	else
+		log_ratelimited(&lim, 1, LOG_LVL_WARN, "cannot open media "
+		    "sockets: %s: calls refused with E7", strerror(err));
 }
 
 /*
@@ -239,8 +248,10 @@ media_open(struct ctl_ctx *ctx, struct media *m, const struct ctl_cmd *cmd,
 		 */
 		if (open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0 &&
 		    (workers_flush(ctx->workers, ctx->nworkers, 1000) != 0 ||
-		    open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0))
+		    open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0)) {
+			log_no_ports(ctx, errno);
 			return E_NO_PORTS;	/* media_destroy() closes what is open */
+		}
 		latch_init(&m->leg[i].latch, &ctx->cfg->latch, policy, false);
 		stats_init(&m->leg[i].stats, addr_family(local[i]));
 		m->leg[i].mp = new_mediaproc(ctx, cmd, i == owner);
@@ -334,9 +345,6 @@ do_update(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 			}
 			if (c->media == NULL)
 				call_destroy(&ctx->calls, c);
-			if (err == E_NO_PORTS)
-				log_warn("no free port pair in %u..%u: call refused",
-				    ctx->cfg->port_min, ctx->cfg->port_max);
 			return reply_fmt(reply, len, "E%d\n", err);
 		}
 		/* All media of a call on one worker: one owner, one recording. */
