@@ -178,6 +178,11 @@ struct media {
 	unsigned	 worker;	/* index of the owning worker */
 	bool		 answered;	/* an L (or a U with to-tag) was seen */
 	struct media	*wnext, *wprev;	/* [worker] its list of owned media */
+	/*
+	 * [worker] Detached, sockets out of epoll, freed at the end of the
+	 * wake-up: events for it may still sit in that wake-up's batch.
+	 */
+	bool		 retired;
 	struct record_file *rec;	/* [worker] recording its packets, or NULL */
 	uint64_t	 created_ms;
 	counter_t	 last_signal_ms;	/* last U/L touching it */

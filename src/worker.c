@@ -195,8 +195,15 @@ publish_all(struct worker *w)
 		relay_publish(m, us);
 }
 
+/*
+ * Stop polling m and take it off the owned list. Its memory and sockets
+ * stay until finish_batch(): the epoll batch being handled may still hold
+ * events that point at its streams (a D and packets for the same call can
+ * arrive in one wake-up), and a closed descriptor number could meanwhile
+ * be reused by a new call's socket.
+ */
 static void
-drop_media(struct worker *w, struct media *m)
+retire_media(struct worker *w, struct media *m)
 {
 	unsigned i;
 
@@ -211,7 +218,35 @@ drop_media(struct worker *w, struct media *m)
 		w->owned = m->wnext;
 	if (m->wnext)
 		m->wnext->wprev = m->wprev;
-	media_destroy(m);
+	m->retired = true;
+	m->wprev = NULL;
+	m->wnext = w->retired;
+	w->retired = m;
+}
+
+/*
+ * The end of a wake-up: no event of its batch is left, so what was retired
+ * can be closed and freed. Then answer the flushes: a poster waiting for
+ * one wants the ports of the calls it deleted back.
+ */
+static void
+finish_batch(struct worker *w)
+{
+	struct media *m;
+	struct wmsg *f;
+
+	while ((m = w->retired) != NULL) {
+		w->retired = m->wnext;
+		media_destroy(m);
+	}
+	while ((f = w->flushes) != NULL) {
+		w->flushes = f->next;
+		pthread_mutex_lock(&f->flush->lock);
+		if (--f->flush->pending == 0)
+			pthread_cond_signal(&f->flush->done);
+		pthread_mutex_unlock(&f->flush->lock);
+		free(f);
+	}
 }
 
 static void
@@ -252,17 +287,16 @@ handle_messages(struct worker *w)
 			record_close(w->rec_ring, m->rec);
 			break;
 		case WMSG_FLUSH:
-			pthread_mutex_lock(&m->flush->lock);
-			if (--m->flush->pending == 0)
-				pthread_cond_signal(&m->flush->done);
-			pthread_mutex_unlock(&m->flush->lock);
-			break;
+			/* Answered by finish_batch(), once retired media are closed. */
+			m->next = w->flushes;
+			w->flushes = m;
+			continue;
 		case WMSG_DETACH:
 			relay_publish(m->media, now_us());
 			if (m->media->ended)
 				ended_add_final(m->media->ended, m->media);
 			media_log_summary(m->media, m->reason, now_ms());
-			drop_media(w, m->media);
+			retire_media(w, m->media);
 			break;
 		}
 		free(m);
@@ -289,6 +323,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	struct epoll_event ev[MAX_EVENTS];
 	struct relay_buffers *rb;
+	struct stream *s;
 	cpu_set_t set;
 	uint64_t next_publish;
 	int n, i;
@@ -313,11 +348,13 @@ worker_main(void *arg)
 			break;
 		}
 		for (i = 0; i < n; i++) {
-			if (ev[i].data.ptr == NULL)
+			s = ev[i].data.ptr;
+			if (s == NULL)
 				handle_messages(w);
-			else
-				relay_stream_ready(w, rb, ev[i].data.ptr);
+			else if (!s->leg->media->retired)
+				relay_stream_ready(w, rb, s);
 		}
+		finish_batch(w);
 		relay_timers(w, now_us());
 		if (now_ms() >= next_publish) {
 			publish_all(w);
@@ -368,7 +405,8 @@ worker_stop(struct worker *w)
 	/* Messages still queued: apply the ones that free memory. */
 	handle_messages(w);
 	while (w->owned)
-		drop_media(w, w->owned);
+		retire_media(w, w->owned);
+	finish_batch(w);
 	close(w->evfd);
 	close(w->epfd);
 	timer_heap_free(&w->timers);

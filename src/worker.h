@@ -65,6 +65,8 @@ struct worker {
 	struct wmsg	*qhead, *qtail;
 
 	struct media	*owned;		/* [worker] */
+	struct media	*retired;	/* [worker] detached, freed after the batch */
+	struct wmsg	*flushes;	/* [worker] answered after the batch too */
 	struct timer_heap timers;	/* [worker] legs whose mediaproc waits */
 	struct record_ring *rec_ring;	/* its ring to the recorder, or NULL */
 	struct worker_totals totals;

@@ -638,3 +638,50 @@ def test_icmp_errors_from_a_gone_party_are_harmless(daemon, phones):
 
 if __name__ == "__main__":
     flood_main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+
+
+def test_delete_while_media_flows(rtproam, phones):
+    """D and new calls while every call's ports take packets as fast as a
+    sender can make them: a worker must never touch a call it has just
+    freed, though the same wake-up may hold both the D and packets for that
+    call. The sanitizer build reports any use after free at teardown."""
+    import threading
+
+    d = rtproam(nports=200)             # 50 pairs: 24 calls + headroom
+    a, b = phones("127.0.0.2", name="A"), phones("127.0.0.3", name="B")
+    calls = [make_call(d.ctl, "flow-%d@test" % i, a, b) for i in range(12)]
+    targets = [c.a_dst for c in calls] + [c.b_dst for c in calls]
+    stop = threading.Event()
+    sent = [0]
+
+    def spray():
+        pkt = rtp_packet(1, 160, a.ssrc, b"\xd5" * 160)
+        deadline = time.monotonic() + 20.0
+        while not stop.is_set() and sent[0] < 2000000 and time.monotonic() < deadline:
+            for dst in list(targets):
+                try:
+                    a.rtp.sendto(pkt, dst)
+                except OSError:
+                    pass
+                sent[0] += 1
+
+    t = threading.Thread(target=spray)
+    t.start()
+    try:
+        for cycle in range(300):
+            # Let packets pile up for the calls between two deletions.
+            target = sent[0] + 100
+            while sent[0] < target and t.is_alive():
+                time.sleep(0.0005)
+            i = cycle % len(calls)
+            assert d.ctl("D %s ft tt" % calls[i].callid) == "0"
+            calls[i] = make_call(d.ctl, "flow-%d-%d@test" % (i, cycle), a, b)
+            targets[i], targets[len(calls) + i] = calls[i].a_dst, calls[i].b_dst
+    finally:
+        stop.set()
+        t.join(timeout=30)
+    assert not t.is_alive()
+    assert sent[0] >= 30000, "the sender managed only %d packets" % sent[0]
+    info = parse_info(d.ctl("I"))
+    assert info["active sessions"] == len(calls), info
+    assert d.alive()
