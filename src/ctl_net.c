@@ -27,6 +27,7 @@
 #define RCACHE_TTL_MS	30000	/* longer than any controller's retry span */
 #define RCACHE_MAX	65536
 #define RATE_WARN_MS	10000	/* at most one "over the rate" line per 10 s */
+#define CTL_UDP_BATCH	64	/* replies held for one sendmmsg() */
 
 enum ep_kind { EP_UDP, EP_LISTEN_ONESHOT, EP_LISTEN_LINES, EP_CONN_ONESHOT, EP_CONN_LINES };
 
@@ -40,6 +41,15 @@ struct endpoint {
 	char		 buf[CTL_MAX_CMD + 1];
 };
 
+/* Replies held for one sendmmsg() at the end of a read pass (handle_udp). */
+struct udp_replies {
+	struct mmsghdr		msg[CTL_UDP_BATCH];
+	struct iovec		iov[CTL_UDP_BATCH];
+	struct sockaddr_storage	to[CTL_UDP_BATCH];
+	char			buf[CTL_UDP_BATCH][RCACHE_REPLY_MAX];
+	unsigned		n;
+};
+
 struct ctl_net {
 	int		 epfd;
 	struct endpoint	*listeners[CONFIG_MAX_CTL];
@@ -50,6 +60,7 @@ struct ctl_net {
 	struct ratelimit cmd_rate;	/* --max-cmd-rate */
 	uint64_t	 rate_warn_ms;	/* last "over the rate" log line */
 	char		 reply[CTL_REPLY_MAX];
+	struct udp_replies replies;
 };
 
 static struct endpoint *
@@ -233,6 +244,55 @@ execute(struct ctl_net *n, struct ctl_ctx *ctx, const char *cmd, size_t len,
 	return (size_t)snprintf(out, outlen, "E%d\n", E_OVERLOAD);
 }
 
+/*
+ * Replies to small commands leave together, in one sendmmsg() at the end
+ * of a read pass: a proxy that keeps many commands in flight is then woken
+ * once per pass rather than once per reply. Only replies that fit the
+ * reply cache's limit are held (copied: a later command of the same pass
+ * may evict the cache entry); bigger ones (listings) go at once.
+ */
+static void
+replies_flush(struct udp_replies *r, int fd)
+{
+	unsigned done;
+	int rc;
+
+	for (done = 0; done < r->n; done += (unsigned)rc) {
+		rc = sendmmsg(fd, r->msg + done, r->n - done, MSG_DONTWAIT);
+		if (rc <= 0) {
+			/* This one cannot go (its sender is gone): skip it. */
+			log_debug("control: reply not sent: %s", strerror(errno));
+			rc = 1;
+		}
+	}
+	r->n = 0;
+}
+
+static void
+reply_udp(struct udp_replies *r, int fd, const char *reply, size_t len,
+    const struct sockaddr_storage *to, socklen_t tolen)
+{
+	struct mmsghdr *m;
+
+	if (len > RCACHE_REPLY_MAX) {
+		if (sendto(fd, reply, len, 0, (const struct sockaddr *)to, tolen) < 0)
+			log_debug("control: reply not sent: %s", strerror(errno));
+		return;
+	}
+	memcpy(r->buf[r->n], reply, len);
+	memcpy(&r->to[r->n], to, tolen);
+	r->iov[r->n].iov_base = r->buf[r->n];
+	r->iov[r->n].iov_len = len;
+	m = &r->msg[r->n];
+	memset(m, 0, sizeof(*m));
+	m->msg_hdr.msg_name = &r->to[r->n];
+	m->msg_hdr.msg_namelen = tolen;
+	m->msg_hdr.msg_iov = &r->iov[r->n];
+	m->msg_hdr.msg_iovlen = 1;
+	if (++r->n == CTL_UDP_BATCH)
+		replies_flush(r, fd);
+}
+
 /* UDP: "cookie command" in, "cookie reply" out, resends from the cache. */
 static void
 handle_udp(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *ep)
@@ -253,7 +313,7 @@ handle_udp(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *ep)
 		sl = sizeof(ss);
 		got = recvfrom(ep->fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss, &sl);
 		if (got < 0)
-			return;
+			break;
 		addr_from_sockaddr(&from, (struct sockaddr *)&ss, sl);
 		if ((size_t)got > CTL_MAX_CMD ||
 		    ctl_split_cookie(buf, (size_t)got, &cookie, &cmd, &cmdlen) != 0) {
@@ -281,9 +341,9 @@ handle_udp(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *ep)
 				(void)rcache_put(&n->rcache, key, klen, out, rlen, now_ms());
 			cached = out;
 		}
-		if (sendto(ep->fd, cached, rlen, 0, (struct sockaddr *)&ss, sl) < 0)
-			log_debug("control: reply not sent: %s", strerror(errno));
+		reply_udp(&n->replies, ep->fd, cached, rlen, &ss, sl);
 	}
+	replies_flush(&n->replies, ep->fd);
 }
 
 static void

@@ -81,6 +81,59 @@ def test_retransmitted_command_is_not_executed_twice(daemon):
     assert parse_info(ctl("I"))["active sessions"] == 1
 
 
+def test_commands_in_flight_each_get_one_reply(rtproam):
+    """A proxy with many commands outstanding (Kamailio's workers share one
+    relay): 150 datagrams sent before any reply is read, from two sockets,
+    mixing set-ups, probes, errors and listings far bigger than the replies
+    the relay sends together. Every cookie is answered exactly once, to the
+    socket that asked, with what that command alone would get."""
+    daemon = rtproam(nports=400)
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(2)]
+    try:
+        for s in socks:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+            s.bind(("127.0.0.1", 0))
+        expect = {}
+        for i in range(150):
+            cookie = "fl%d_%d" % (i % 2, i)
+            if i % 5 == 4:
+                cmd, want = "Il", None          # a listing: a long reply
+            elif i % 7 == 3:
+                cmd, want = "Z", b"E0"
+            elif i % 2:
+                cmd, want = "V", b"20040107"
+            else:
+                cmd, want = "U flight-%d@test 127.0.0.2 %d ft;1" % (i, 4000 + i), "port"
+            expect[cookie] = (i % 2, want)
+            socks[i % 2].sendto(("%s %s" % (cookie, cmd)).encode(), ("127.0.0.1", daemon.ctl_port))
+        got = {}
+        for idx, s in enumerate(socks):
+            s.settimeout(2.0)
+            for _ in range(sum(1 for c, (k, _) in expect.items() if k == idx)):
+                raw = s.recv(65536)
+                cookie, _, body = raw.rstrip(b"\n").partition(b" ")
+                cookie = cookie.decode()
+                assert cookie not in got, "cookie %s answered twice" % cookie
+                assert expect[cookie][0] == idx, "reply for %s went to the other socket" % cookie
+                got[cookie] = body
+    finally:
+        for s in socks:
+            s.close()
+    assert sorted(got) == sorted(expect)
+    for cookie, (_, want) in expect.items():
+        body = got[cookie]
+        if want == "port":
+            parse_port_reply(body.decode())
+        elif want is None:
+            assert body and not body.startswith(b"E"), "%s: %r" % (cookie, body[:80])
+        else:
+            assert body == want, "%s: %r" % (cookie, body)
+    assert max(len(b) for c, b in got.items() if expect[c][1] is None) > 256, \
+        "no listing was longer than the replies sent together"
+    calls = sum(1 for _, want in expect.values() if want == "port")
+    assert parse_info(daemon.ctl("I"))["active sessions"] == calls
+
+
 def test_unix_and_tcp_control_next_to_udp(rtproam, workdir, phones):
     upath = str(workdir / "ctl.sock")
     tport = free_port(socket.SOCK_STREAM)
