@@ -147,8 +147,10 @@ run(struct config *cfg)
 	bool running = true;
 
 	ctl_ctx_init(&ctx, cfg);
+	/* A bucket per call the port range can hold (4 ports each), at least 1024. */
 	if (ports_init(&ctx.ports, cfg->port_min, cfg->port_max) != 0 ||
-	    calls_init(&ctx.calls, 4096) != 0 ||
+	    calls_init(&ctx.calls, (cfg->port_max - cfg->port_min + 1u) / 4 > 1024 ?
+	    (cfg->port_max - cfg->port_min + 1u) / 4 : 1024) != 0 ||
 	    (ctx.notify = notify_new(cfg)) == NULL) {
 		log_err("out of memory at start-up");
 		goto out;
