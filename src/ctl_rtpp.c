@@ -191,12 +191,28 @@ open_leg(struct ctl_ctx *ctx, struct leg *leg, const struct addr *local,
 	return 0;
 }
 
-/* Once a second at most: a proxy retrying at a full relay fills no disk. */
+const char *
+refused_reason_name(enum refused_reason r)
+{
+	static const char *const names[REFUSED_MAX] = {
+		[REFUSED_NO_PORTS] = "no-ports",
+		[REFUSED_NO_FDS] = "no-sockets",
+		[REFUSED_MAX_CALLS] = "max-calls",
+	};
+
+	return (unsigned)r < REFUSED_MAX ? names[r] : "?";
+}
+
+/*
+ * Count the refusal; log it once a second at most: a proxy retrying at a
+ * full relay fills no disk.
+ */
 static void
-log_no_ports(const struct ctl_ctx *ctx, int err)
+log_no_ports(struct ctl_ctx *ctx, int err)
 {
 	static struct log_limit lim;
 
+	ctx->refused[err == EADDRINUSE ? REFUSED_NO_PORTS : REFUSED_NO_FDS]++;
 	if (err == EADDRINUSE)
 		log_ratelimited(&lim, 1, LOG_LVL_WARN, "no free port pair in "
 		    "%u..%u: calls refused with E7", ctx->cfg->port_min,
@@ -330,8 +346,10 @@ do_update(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 		if (ctx->shutting_down)
 			return reply_fmt(reply, len, "E%d\n", E_SHUTDOWN);
 		if (c == NULL && ctx->cfg->max_calls &&
-		    ctx->calls.ncalls >= ctx->cfg->max_calls)
+		    ctx->calls.ncalls >= ctx->cfg->max_calls) {
+			ctx->refused[REFUSED_MAX_CALLS]++;
 			return reply_fmt(reply, len, "E%d\n", E_OVERLOAD);
+		}
 		if (c == NULL && (c = call_create(&ctx->calls, cmd->callid.p,
 		    cmd->callid.len, now)) == NULL)
 			return reply_fmt(reply, len, "E%d\n", E_NOMEM);

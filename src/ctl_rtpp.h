@@ -17,6 +17,15 @@
 struct notify;
 struct recorder;
 
+/* Why a U could not create a media (E7 or E98): what an operator alerts on. */
+enum refused_reason {
+	REFUSED_NO_PORTS,	/* E7: the port range is full */
+	REFUSED_NO_FDS,		/* E7: socket() or bind() failed (descriptors...) */
+	REFUSED_MAX_CALLS,	/* E98: --max-calls */
+	REFUSED_MAX
+};
+const char *refused_reason_name(enum refused_reason r);
+
 struct ctl_ctx {
 	const struct config	*cfg;
 	struct call_table	 calls;
@@ -32,6 +41,7 @@ struct ctl_ctx {
 	uint64_t		 cmds, cmd_errors;
 	uint64_t		 cmds_refused;	/* over --max-cmd-rate: E98, not run */
 	uint64_t		 calls_timed_out, calls_deleted;
+	uint64_t		 refused[REFUSED_MAX];	/* media not created, by why */
 	struct ended_totals	 ended;		/* shared with the workers */
 };
 

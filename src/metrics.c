@@ -88,6 +88,14 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	    "Control commands answered with an error.", ctx->cmd_errors);
 	rc |= put_metric(buf, len, &off, "rtproam_control_refused_total", "counter",
 	    "Control commands refused with E98 over --max-cmd-rate.", ctx->cmds_refused);
+	rc |= textbuf_printf(buf, len, &off, "# HELP rtproam_calls_refused_total "
+	    "Offers refused: the port range full (E7), sockets not opened, e.g. "
+	    "out of descriptors (E7), or --max-calls (E98).\n"
+	    "# TYPE rtproam_calls_refused_total counter\n");
+	for (i = 0; i < REFUSED_MAX; i++)
+		rc |= textbuf_printf(buf, len, &off,
+		    "rtproam_calls_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+		    refused_reason_name((enum refused_reason)i), ctx->refused[i]);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_received_total", "counter",
 	    "Datagrams received on media ports.", t.rx);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_relayed_total", "counter",

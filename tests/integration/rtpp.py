@@ -14,10 +14,13 @@ Every wait in here is bounded in both count and time.
 
 import os
 import random
+import re
 import select
 import socket
 import struct
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 BUILD = Path(os.environ.get("RTPROAM_BUILD") or "/work/main/build-integ")
@@ -520,3 +523,34 @@ def ports_closed(ports, ip="127.0.0.1", timeout=2.0):
             break
         time.sleep(0.005)
     return held
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def scrape(port, path="/metrics", method="GET"):
+    """-> (status, body) of one HTTP request to the relay's endpoint."""
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
+                                 data=b"" if method == "POST" else None)
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$')
+
+
+def metrics(port):
+    """The endpoint's samples -> {"name" or 'name{le="5"}': float}."""
+    status, body = scrape(port)
+    assert status == 200, "GET /metrics answered %d: %r" % (status, body[:200])
+    out = {}
+    for line in body.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = SAMPLE.match(line)
+        assert m, "not a Prometheus sample line: %r" % line
+        out[m.group(1)] = float(m.group(2))
+    return out

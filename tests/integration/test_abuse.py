@@ -28,8 +28,8 @@ import time
 import urllib.request
 
 if __name__ != "__main__":
-    from rtpp import BUILD, Phone, collect, free_port, make_call, parse_info, parse_port_reply, \
-        poll_until, ports_closed, rtp_packet
+    from rtpp import BUILD, Phone, collect, free_port, make_call, metrics, parse_info, \
+        parse_port_reply, poll_until, ports_closed, rtp_packet
 
 FLOOD_SECONDS = 5.0
 FLOOD_RATE = 12000          # commands a second asked of the generator
@@ -353,7 +353,8 @@ def test_command_flood_does_not_hurt_media_or_leak(rtproam, phones, monkeypatch)
 
 
 def test_max_calls_refuses_new_calls_with_e98(rtproam, phones):
-    d = rtproam("--max-calls", "3")
+    mport = free_port(socket.SOCK_STREAM)
+    d = rtproam("--max-calls", "3", "--metrics", "127.0.0.1:%d" % mport)
     ctl = d.ctl
     calls, pairs = [], []
     for i in range(3):
@@ -376,6 +377,7 @@ def test_max_calls_refuses_new_calls_with_e98(rtproam, phones):
     assert ctl("D mc0@abuse ft tt") == "0"
     parse_port_reply(ctl("U mc3@abuse %s %d ft;1" % (x.ip, x.port)))
     assert ctl("U mc4@abuse %s %d ft;1" % (x.ip, x.port)) == "E98"
+    assert metrics(mport)['rtproam_calls_refused_total{reason="max-calls"}'] == 2
 
 
 def _burst(sock, dst, cookies, command):

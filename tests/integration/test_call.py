@@ -4,8 +4,10 @@ and re-offers."""
 
 import pytest
 
-from rtpp import (collect, exchange_media, is_rtcp, make_call, parse_info, parse_port_reply,
-                  parse_rtp, poll_until, ports_closed)
+import socket
+
+from rtpp import (collect, exchange_media, free_port, is_rtcp, make_call, metrics, parse_info,
+                  parse_port_reply, parse_rtp, poll_until, ports_closed)
 
 N = 50
 
@@ -259,8 +261,15 @@ def test_deleted_call_relays_nothing_and_ports_come_back(rtproam, phones):
         len(got_b), len(got_a))
 
 
+def refused(mport):
+    m = metrics(mport)
+    return {r: m['rtproam_calls_refused_total{reason="%s"}' % r]
+            for r in ("no-ports", "no-sockets", "max-calls")}
+
+
 def test_port_exhaustion(rtproam, phones):
-    d = rtproam(nports=8)          # 8 ports = 4 pairs = 2 calls
+    mport = free_port(socket.SOCK_STREAM)
+    d = rtproam("--metrics", "127.0.0.1:%d" % mport, nports=8)  # 4 pairs = 2 calls
     ctl = d.ctl
     a1, b1 = phones("127.0.0.2", name="A1"), phones("127.0.0.3", name="B1")
     a2, b2 = phones("127.0.0.2", name="A2"), phones("127.0.0.3", name="B2")
@@ -275,6 +284,7 @@ def test_port_exhaustion(rtproam, phones):
     assert ctl("Q full-3@test ft;1") == "E50", "the refused call left a session behind"
     info = parse_info(ctl("I"))
     assert info["active sessions"] == 2, info
+    assert refused(mport) == {"no-ports": 2, "no-sockets": 0, "max-calls": 0}
 
     for c, a, b in ((c1, a1, b1), (c2, a2, b2)):
         got_b, got_a = exchange_media(a, c.a_dst, b, c.b_dst, count=20)
@@ -299,7 +309,8 @@ def test_descriptor_limit_smaller_than_the_port_range(rtproam, phones):
     to raise the hard limit), the relay says so at start, refuses the calls
     it cannot open with E7 as for a full range, without sweeping the whole
     range on each refusal, and keeps relaying the calls it holds."""
-    d = rtproam(nports=200, nofile=120)
+    mport = free_port(socket.SOCK_STREAM)
+    d = rtproam("--metrics", "127.0.0.1:%d" % mport, nports=200, nofile=120)
     want = 200 + 64
     log = d.log.read_text()
     if "file limit %d:" % want in log:
@@ -322,6 +333,7 @@ def test_descriptor_limit_smaller_than_the_port_range(rtproam, phones):
     assert d.ctl("U fd-x@test 127.0.0.2 5000 ft;1") == "E7"
     assert poll_until(lambda: d.log.read_text(), lambda t: "Too many open files" in t,
                       timeout=2.0), "no log line says why calls are refused"
+    assert refused(mport) == {"no-ports": 0, "no-sockets": 2, "max-calls": 0}
     got_b, got_a = exchange_media(a, first.a_dst, b, first.b_dst, count=20)
     assert len(got_b) == 20 and len(got_a) == 20, \
         "a held call relays %d/%d of 20 while descriptors are exhausted" % (

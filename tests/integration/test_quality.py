@@ -12,17 +12,14 @@ assumed: each sender runs the RFC 3550 A.8 estimator over the times at
 which it really sent, and the relay's figure must be within 1 % of it.
 """
 
-import re
 import select
 import socket
 import struct
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
-from rtpp import free_port, make_call, poll_until, rtp_packet
+from rtpp import free_port, make_call, metrics, poll_until, rtp_packet, scrape
 
 CLOCK = 8000            # PT 0 (PCMU)
 TS_STEP = 160           # 20 ms of audio per packet
@@ -39,34 +36,6 @@ REL_TOL = 0.01
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def scrape(port, path="/metrics", method="GET"):
-    """-> (status, body) of one HTTP request to the relay's endpoint."""
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
-                                 data=b"" if method == "POST" else None)
-    try:
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$')
-
-
-def metrics(port):
-    """The endpoint's samples -> {"name" or 'name{le="5"}': float}."""
-    status, body = scrape(port)
-    assert status == 200, "GET /metrics answered %d: %r" % (status, body[:200])
-    out = {}
-    for line in body.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = SAMPLE.match(line)
-        assert m, "not a Prometheus sample line: %r" % line
-        out[m.group(1)] = float(m.group(2))
-    return out
 
 
 def qv(ctl, callid, names, ftag="ft", ttag="tt"):
