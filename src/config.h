@@ -95,4 +95,11 @@ enum config_opt_kind config_option_kind(const char *name);
 
 void	config_usage(FILE *out, const char *prog);
 
+/* Calls the port range can hold: each has 2 legs of an RTP/RTCP pair. */
+static inline unsigned
+config_range_calls(const struct config *c)
+{
+	return (c->port_max - c->port_min + 1u) / 4;
+}
+
 #endif

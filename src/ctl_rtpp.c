@@ -208,7 +208,7 @@ refused_reason_name(enum refused_reason r)
  * full relay fills no disk.
  */
 static void
-log_no_ports(struct ctl_ctx *ctx, int err)
+refuse_no_ports(struct ctl_ctx *ctx, int err)
 {
 	static struct log_limit lim;
 
@@ -265,7 +265,7 @@ media_open(struct ctl_ctx *ctx, struct media *m, const struct ctl_cmd *cmd,
 		if (open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0 &&
 		    (workers_flush(ctx->workers, ctx->nworkers, 1000) != 0 ||
 		    open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0)) {
-			log_no_ports(ctx, errno);
+			refuse_no_ports(ctx, errno);
 			return E_NO_PORTS;	/* media_destroy() closes what is open */
 		}
 		latch_init(&m->leg[i].latch, &ctx->cfg->latch, policy, false);

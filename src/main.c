@@ -145,12 +145,14 @@ run(struct config *cfg)
 	int epfd = -1, sfd = -1, tfd = -1, n, k, rc = 1, cpus;
 	char err[256];
 	bool running = true;
+	unsigned buckets = config_range_calls(cfg);
 
 	ctl_ctx_init(&ctx, cfg);
-	/* A bucket per call the port range can hold (4 ports each), at least 1024. */
+	/* A bucket per call the port range can hold, at least 1024. */
+	if (buckets < 1024)
+		buckets = 1024;
 	if (ports_init(&ctx.ports, cfg->port_min, cfg->port_max) != 0 ||
-	    calls_init(&ctx.calls, (cfg->port_max - cfg->port_min + 1u) / 4 > 1024 ?
-	    (cfg->port_max - cfg->port_min + 1u) / 4 : 1024) != 0 ||
+	    calls_init(&ctx.calls, buckets) != 0 ||
 	    (ctx.notify = notify_new(cfg)) == NULL) {
 		log_err("out of memory at start-up");
 		goto out;
@@ -292,14 +294,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "rtproam: log %s: %s\n", cfg.log_target, strerror(errno));
 		return 1;
 	}
-	/* Two sockets per port pair, and 64 for everything else. */
+	/* A socket per port of the range, and 64 for everything else. */
 	want = (rlim_t)(cfg.port_max - cfg.port_min + 1) + 64;
 	if ((fds = raise_fd_limit(want)) < 0)
 		log_warn("cannot raise the file limit: %s", strerror(errno));
 	else if ((rlim_t)fds < want)
 		log_warn("file limit %ld: room for about %ld calls, though the "
 		    "port range has room for %u (raise LimitNOFILE / ulimit -n)",
-		    fds, (fds - 64) / 4, (cfg.port_max - cfg.port_min + 1u) / 4);
+		    fds, (fds - 64) / 4, config_range_calls(&cfg));
 	else
 		log_info("file limit %ld: room for about %ld calls (4 sockets each)",
 		    fds, (fds - 64) / 4);

@@ -60,6 +60,22 @@ put_metric(char *buf, size_t len, size_t *off, const char *name, const char *typ
 	    name, help, name, type, name, v);
 }
 
+/* A counter family with a `reason` label: its heading, then one sample per call. */
+static int
+put_family(char *buf, size_t len, size_t *off, const char *name, const char *help)
+{
+	return textbuf_printf(buf, len, off, "# HELP %s %s\n# TYPE %s counter\n",
+	    name, help, name);
+}
+
+static int
+put_reason(char *buf, size_t len, size_t *off, const char *name, const char *reason,
+    uint64_t v)
+{
+	return textbuf_printf(buf, len, off, "%s{reason=\"%s\"} %" PRIu64 "\n",
+	    name, reason, v);
+}
+
 size_t
 metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 {
@@ -88,13 +104,11 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	    "Control commands answered with an error.", ctx->cmd_errors);
 	rc |= put_metric(buf, len, &off, "rtproam_control_refused_total", "counter",
 	    "Control commands refused with E98 over --max-cmd-rate.", ctx->cmds_refused);
-	rc |= textbuf_printf(buf, len, &off, "# HELP rtproam_calls_refused_total "
+	rc |= put_family(buf, len, &off, "rtproam_calls_refused_total",
 	    "Offers refused: the port range full (E7), sockets not opened, e.g. "
-	    "out of descriptors (E7), or --max-calls (E98).\n"
-	    "# TYPE rtproam_calls_refused_total counter\n");
+	    "out of descriptors (E7), or --max-calls (E98).");
 	for (i = 0; i < REFUSED_MAX; i++)
-		rc |= textbuf_printf(buf, len, &off,
-		    "rtproam_calls_refused_total{reason=\"%s\"} %" PRIu64 "\n",
+		rc |= put_reason(buf, len, &off, "rtproam_calls_refused_total",
 		    refused_reason_name((enum refused_reason)i), ctx->refused[i]);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_received_total", "counter",
 	    "Datagrams received on media ports.", t.rx);
@@ -104,17 +118,14 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	    "UDP payload bytes sent on to the other party.", t.relayed_bytes);
 	rc |= put_metric(buf, len, &off, "rtproam_packets_dropped_total", "counter",
 	    "Datagrams received and not sent on.", t.dropped);
-	rc |= textbuf_printf(buf, len, &off, "# HELP rtproam_packets_dropped_by_reason_total "
-	    "Datagrams dropped, by reason.\n"
-	    "# TYPE rtproam_packets_dropped_by_reason_total counter\n");
+#define DROPPED "rtproam_packets_dropped_by_reason_total"
+	rc |= put_family(buf, len, &off, DROPPED, "Datagrams dropped, by reason.");
 	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		rc |= textbuf_printf(buf, len, &off, "rtproam_packets_dropped_by_reason_total"
-		    "{reason=\"%s\"} %" PRIu64 "\n", latch_drop_reason_name(reasons[i]),
-		    t.drops[reasons[i]]);
-	rc |= textbuf_printf(buf, len, &off, "rtproam_packets_dropped_by_reason_total"
-	    "{reason=\"invalid\"} %" PRIu64 "\n"
-	    "rtproam_packets_dropped_by_reason_total{reason=\"no-destination\"} %"
-	    PRIu64 "\n", t.invalid, t.nodest);
+		rc |= put_reason(buf, len, &off, DROPPED,
+		    latch_drop_reason_name(reasons[i]), t.drops[reasons[i]]);
+	rc |= put_reason(buf, len, &off, DROPPED, "invalid", t.invalid);
+	rc |= put_reason(buf, len, &off, DROPPED, "no-destination", t.nodest);
+#undef DROPPED
 	rc |= put_metric(buf, len, &off, "rtproam_rtp_expected_total", "counter",
 	    "RTP packets the senders sent, by sequence numbers.", t.expected);
 	rc |= put_metric(buf, len, &off, "rtproam_rtp_lost_total", "counter",

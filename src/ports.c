@@ -73,6 +73,23 @@ bind_udp(const struct addr *local, uint16_t port)
 	return fd;
 }
 
+/* RTP on `port`, RTCP on port + 1: both or neither, -1 with errno set. */
+static int
+bind_pair(const struct addr *local, uint16_t port, int fds[2])
+{
+	int saved;
+
+	if ((fds[0] = bind_udp(local, port)) < 0)
+		return -1;
+	if ((fds[1] = bind_udp(local, (uint16_t)(port + 1))) < 0) {
+		saved = errno;
+		close(fds[0]);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * A port held by another process is worth skipping; anything else (out of
  * descriptors, of memory, an address that went away) fails the same way
@@ -101,16 +118,10 @@ ports_open_pair(struct ports *p, const struct addr *local, int fds[2])
 		if (p->busy[idx])
 			continue;
 		port = (uint16_t)(p->min + 2 * idx);
-		if ((fds[0] = bind_udp(local, port)) < 0) {
+		if (bind_pair(local, port, fds) != 0) {
 			if (try_next_port(errno))
 				continue;
 			break;		/* errno says why */
-		}
-		if ((fds[1] = bind_udp(local, (uint16_t)(port + 1))) < 0) {
-			close(fds[0]);
-			if (try_next_port(errno))
-				continue;
-			break;
 		}
 		p->busy[idx] = 1;
 		p->used++;

@@ -55,6 +55,7 @@ relay_buffers_new(void)
 		rb->rx_iov[i].iov_len = RELAY_MTU;
 		rb->rx[i].msg_hdr.msg_iov = &rb->rx_iov[i];
 		rb->rx[i].msg_hdr.msg_iovlen = 1;
+		rb->rx[i].msg_hdr.msg_name = &rb->rx_src[i];
 		rb->tx[i].msg_hdr.msg_iov = &rb->tx_iov[i];
 		rb->tx[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -380,14 +381,14 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 {
 	struct rtp_info pkt;
 	struct addr src;
-	uint64_t ms, us, bytes, wall;
-	unsigned want, i, nq, naccepted;
+	uint64_t ms, us, bytes, rx_bytes, wall;
+	unsigned want, i, nq, naccepted, ndropped;
 	size_t len;
 	int n;
 
 	want = s->rx_want > 0 ? s->rx_want : 1;
 	for (i = 0; i < want; i++) {
-		rb->rx[i].msg_hdr.msg_name = &rb->rx_src[i];
+		/* The kernel wrote these back: reset what it may have shortened. */
 		rb->rx[i].msg_hdr.msg_namelen = sizeof(rb->rx_src[i]);
 		rb->rx[i].msg_hdr.msg_flags = 0;
 	}
@@ -401,17 +402,17 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 	s->rx_want = (uint8_t)next_rx_want(want, (unsigned)n);
 	us = now_us();
 	ms = us / 1000u;
-	nq = naccepted = 0;
-	bytes = 0;
+	nq = naccepted = ndropped = 0;
+	bytes = rx_bytes = 0;
 	wall = 0;
 	for (i = 0; i < (unsigned)n; i++) {
 		len = rb->rx[i].msg_len;
-		counter_add(&s->rx_bytes, len);
+		rx_bytes += len;
 		addr_from_sockaddr(&src, (struct sockaddr *)&rb->rx_src[i],
 		    rb->rx[i].msg_hdr.msg_namelen);
 		if ((rb->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 		    !accept_packet(s, rb->buf[i], len, &src, ms, us, &pkt)) {
-			counter_add(&s->dropped_pkts, 1);
+			ndropped++;
 			continue;
 		}
 		naccepted++;
@@ -429,6 +430,8 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 		bytes += len;
 	}
 	counter_add(&s->rx_pkts, (unsigned)n);
+	counter_add(&s->rx_bytes, rx_bytes);
+	counter_add(&s->dropped_pkts, ndropped);
 	counter_add(&w->totals.rx_pkts, (unsigned)n);
 	if (naccepted > 0)	/* only verified media keeps a call alive */
 		counter_set(&s->leg->last_rx_ms, ms);
