@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 #define FWD_BATCH	32
 #define FWD_MTU		2048

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jbuf.h"
-#include "rtp.h"
+#include "media/proc/jbuf.h"
+#include "packet/rtp.h"
 
 #define PTIME_US	20000
 #define SLOT_BYTES	200

@@ -32,9 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "ctl_parse.h"
-#include "rtp.h"
+#include "lib/addr.h"
+#include "control/rtpp/ctl_parse.h"
+#include "packet/rtp.h"
 
 #define NS_PER_S	1000000000ull
 #define NS_PER_MS	1000000ull

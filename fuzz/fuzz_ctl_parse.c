@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_parse.h"
+#include "control/rtpp/ctl_parse.h"
 #include "fuzz.h"
 
 #define DAEMON_BUF	256	/* what ctl_rtpp.c decodes a notify tag into */

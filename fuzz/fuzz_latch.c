@@ -57,10 +57,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "fuzz.h"
-#include "latch.h"
-#include "rtp.h"
+#include "media/latch.h"
+#include "packet/rtp.h"
 
 #define NADDR		6
 #define NPARTY		4	/* 0..3 the party, 4..5 attackers */

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "rtcp.h"
-#include "rtp.h"
+#include "packet/rtcp.h"
+#include "packet/rtp.h"
 
 #define TYPE_BIT(t)	((uint32_t)1 << ((t) - 192))
 #define RTT_MAX_MS	32768000	/* 2^31 * 1000 / 65536, rounded */

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "rtp.h"
+#include "packet/rtp.h"
 
 static bool
 all_zero(const struct rtp_info *ri)

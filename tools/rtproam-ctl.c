@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "ctl_format.h"
 
 #define EXIT_FAIL	1

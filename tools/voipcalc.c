@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "voipcalc.h"
+#include "lib/voipcalc.h"
 
 #define EXIT_USAGE	2
 

@@ -18,7 +18,7 @@ from rtpp import BUILD, free_port, make_call, poll_until
 
 TOOL = BUILD / "tools" / "rtproam-ctl"
 PAYLOAD_UDP = 172                       # Phone's RTP datagrams
-WIRE = PAYLOAD_UDP + 8 + 20 + 18        # UDP, IPv4, Ethernet II (src/stats.h)
+WIRE = PAYLOAD_UDP + 8 + 20 + 18        # UDP, IPv4, Ethernet II (src/media/stats.h)
 # (callid, ftag, ttag, RTP packets A sends, RTP packets B sends)
 CALLS = (("ctl-one@test", "ft", "tt", 30, 20), ("ctl-two@test", "f2", "t2", 12, 7))
 TRANSPORTS = ("udp", "unix", "tcp")

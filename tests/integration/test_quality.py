@@ -29,7 +29,7 @@ SLOTS = 210             # sequence numbers used by A (and by B)
 # the end so that the last ~40 jitter samples are all |D| = 20 ms.
 SKIPPED = frozenset({11, 30, 55, 80, 99, 100, 101, 120, 140, 160})
 PAIR_GAP = 0.040        # pause after each back-to-back pair
-# Bytes counted on the wire per RTP datagram (src/stats.h): UDP payload +
+# Bytes counted on the wire per RTP datagram (src/media/stats.h): UDP payload +
 # UDP 8 + IPv4 20 + Ethernet II 18 (14 header + 4 FCS).
 WIRE = PAYLOAD + 12 + 8 + 20 + 18
 REL_TOL = 0.01

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "config_file.h"
+#include "config/config.h"
+#include "config/config_file.h"
 
 #define MAXARGS	32
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "ctl_parse.h"
+#include "control/rtpp/ctl_parse.h"
 
 /* Flags for struct ok_case.flags. */
 #define F_A	0x001

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dynlib.h"
+#include "lib/dynlib.h"
 
 #define MAXSYMS 3
 

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "jbuf.h"
-#include "rtp.h"
+#include "media/proc/jbuf.h"
+#include "packet/rtp.h"
 
 #define MS		1000ull
 #define T0		(1000 * MS)	/* traces start at 1 s */

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "latch.h"
+#include "media/latch.h"
 
 #define WIFI	"127.0.0.1:4000"	/* signalled address, exact */
 #define WIFI_NAT "127.0.0.1:34000"	/* signalled IP, NAT-mapped port */

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "ratelimit.h"
+#include "control/ratelimit.h"
 
 #define S	1000000ull	/* one second in us */
 #define MAXSTEPS 12

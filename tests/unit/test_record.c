@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "record.h"
+#include "media/proc/record.h"
 
 #define T0		1700000000123456ull	/* 2023-11-14, in microseconds */
 #define MAXPAY		3000

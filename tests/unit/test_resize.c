@@ -21,8 +21,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "resize.h"
-#include "rtp.h"
+#include "media/proc/resize.h"
+#include "packet/rtp.h"
 
 enum { PCMU = 0, PCMA = 8, G722 = 9, L16S = 10, L16M = 11, CN = 13,
 	G729 = 18, DYN = 96, EVT = 101 };

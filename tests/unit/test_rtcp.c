@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "rtcp.h"
+#include "packet/rtcp.h"
 
 /*
  * SR with one report block, then SDES with a CNAME.

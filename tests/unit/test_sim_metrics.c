@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "rtp.h"
+#include "packet/rtp.h"
 #include "sim_metrics.h"
 
 static void

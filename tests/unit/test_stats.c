@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "stats.h"
+#include "media/stats.h"
 
 #define SSRC_A	0x11223344u
 #define SSRC_B	0x55667788u

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "timerheap.h"
+#include "lib/timerheap.h"
 
 #define N 200
 

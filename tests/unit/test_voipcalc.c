@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "voipcalc.h"
+#include "lib/voipcalc.h"
 
 struct ok_case {
 	const char	*name;

@@ -6,7 +6,7 @@
 #include <err.h>
 #include <string.h>
 
-#include "rtp.h"
+#include "packet/rtp.h"
 #include "sim.h"
 
 int64_t

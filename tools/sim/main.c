@@ -39,7 +39,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
-#include "rtp.h"
+#include "packet/rtp.h"
 #include "sim.h"
 
 #define BATCH		32

@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rtp.h"
+#include "packet/rtp.h"
 #include "sim.h"
 
 #define PHONE_PORT_LO	20000		/* phones' even ports: below the */

@@ -13,7 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "rtp.h"
+#include "packet/rtp.h"
 #include "sim.h"
 
 int64_t

@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
-#include "rtp.h"
+#include "lib/addr.h"
+#include "packet/rtp.h"
 #include "sim_metrics.h"
 #include "sim_scenario.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rtp.h"
+#include "packet/rtp.h"
 
 #define RTCP_SR		200
 #define RTCP_SDES	202

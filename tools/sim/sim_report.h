@@ -70,7 +70,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "sim_metrics.h"
 #include "sim_scenario.h"
 

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 #define SIM_MAX_MOVES		16
 #define SIM_MAX_ATTACK_PORTS	256

@@ -1,0 +1,527 @@
+/*
+ * relay.c - the path of a packet, top to bottom.
+ *
+ *  1. recvmmsg() reads one batch from a ready socket (up to RELAY_BATCH;
+ *     epoll is level-triggered, so what is left comes back next turn and
+ *     one busy socket cannot starve the others).
+ *  2. Each datagram is classified (rtp.c); what is not RTP/RTCP is dropped.
+ *  3. The receiving leg's latch decides (latch.c): forward, switch, drop.
+ *     RTP on an RTP port asks the RTP latch; RTCP on an RTCP port asks the
+ *     RTCP latch, which follows RTP; RTCP on an RTP port (rtcp-mux) passes
+ *     only from the RTP peer.
+ *  4. Accepted packets are queued for the other leg's socket of the same
+ *     kind and leave in one sendmmsg() to the other leg's peer.
+ *
+ * No allocation, lock or hash lookup here: the stream comes from the epoll
+ * event, the leg and the other leg from the stream.
+ */
+#include "media/relay.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "media/proc/record.h"
+#include "packet/rtcp.h"
+#include "media/worker.h"
+
+#define RELAY_BATCH	32
+/* Jumbo-frame sized: video from a LAN peer must not be truncated. */
+#define RELAY_MTU	9216
+
+struct relay_buffers {
+	struct mmsghdr		rx[RELAY_BATCH];
+	struct iovec		rx_iov[RELAY_BATCH];
+	struct sockaddr_storage	rx_src[RELAY_BATCH];
+	struct mmsghdr		tx[RELAY_BATCH];
+	struct iovec		tx_iov[RELAY_BATCH];
+	uint8_t			buf[RELAY_BATCH][RELAY_MTU];
+};
+
+struct relay_buffers *
+relay_buffers_new(void)
+{
+	struct relay_buffers *rb;
+	unsigned i;
+
+	if ((rb = calloc(1, sizeof(*rb))) == NULL)
+		return NULL;
+	for (i = 0; i < RELAY_BATCH; i++) {
+		rb->rx_iov[i].iov_base = rb->buf[i];
+		rb->rx_iov[i].iov_len = RELAY_MTU;
+		rb->rx[i].msg_hdr.msg_iov = &rb->rx_iov[i];
+		rb->rx[i].msg_hdr.msg_iovlen = 1;
+		rb->rx[i].msg_hdr.msg_name = &rb->rx_src[i];
+		rb->tx[i].msg_hdr.msg_iov = &rb->tx_iov[i];
+		rb->tx[i].msg_hdr.msg_iovlen = 1;
+	}
+	return rb;
+}
+
+void
+relay_buffers_free(struct relay_buffers *rb)
+{
+	free(rb);
+}
+
+static struct leg *
+other_leg(struct leg *leg)
+{
+	return &leg->media->leg[leg->idx ^ 1];
+}
+
+static void
+log_switch(const struct leg *leg, const struct latch_decision *d)
+{
+	static _Thread_local struct log_limit lim;
+	char from[ADDR_STRLEN], to[ADDR_STRLEN];
+
+	log_ratelimited(&lim, 20, LOG_LVL_NOTICE,
+	    "handover: call %s media %u leg %u: %s -> %s (evidence %s, switch #%llu)",
+	    leg->media->call_id, leg->media->num, leg->idx,
+	    addr_str(&d->old_peer, from, sizeof(from)),
+	    addr_str(&leg->latch.peer, to, sizeof(to)),
+	    latch_evidence_name(d->evidence),
+	    (unsigned long long)counter_get(&leg->switches));
+}
+
+/* Make the leg's destinations visible to the control thread (rare). */
+static void
+publish_peers(struct leg *leg)
+{
+	const struct addr *dst = latch_destination(&leg->latch);
+
+	pthread_mutex_lock(&leg->pub_lock);
+	if (dst)
+		leg->pub_peer = *dst;
+	else
+		addr_clear(&leg->pub_peer);
+	leg->pub_rtcp_peer = leg->rtcp_latch.peer;
+	pthread_mutex_unlock(&leg->pub_lock);
+}
+
+/* RTP received on an RTP port. Returns true to forward it. */
+static bool
+accept_rtp(struct leg *leg, const struct rtp_info *pkt, size_t len,
+    const struct addr *src, uint64_t ms, uint64_t us)
+{
+	struct latch_decision d;
+
+	d = latch_on_rtp(&leg->latch, pkt, pt_set_has(&leg->pts, pkt->pt), src, ms);
+	if (d.verdict == LATCH_DROP)
+		return false;
+	if (d.verdict == LATCH_SWITCHED) {
+		latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
+		counter_add(&leg->switches, 1);
+		counter_set(&leg->report.last_switch_ms, ms);
+		publish_peers(leg);
+		log_switch(leg, &d);
+		/* Nothing held from the old path may burst out after the move. */
+		if (leg->mp)
+			mediaproc_reset(leg->mp);
+	}
+	stats_on_rtp(&leg->stats, pkt, len, us);
+	return true;
+}
+
+/* RTCP received on an RTCP port, or muxed on the RTP port. */
+static bool
+accept_rtcp(struct leg *leg, const struct rtp_info *pkt, const struct addr *src,
+    bool muxed)
+{
+	const struct addr *peer;
+
+	if (!muxed)
+		return latch_rtcp_on_packet(&leg->rtcp_latch, &leg->latch,
+		    pkt->ssrc, src);
+	/* rtcp-mux: only from the verified RTP peer, and never for learning. */
+	peer = latch_destination(&leg->latch);
+	return peer != NULL && leg->latch.trust != TRUST_SIGNALLED &&
+	    addr_equal(peer, src);
+}
+
+/*
+ * Learn from an accepted RTCP compound of this leg's party: remember when
+ * its SRs passed, keep its report about the other party's stream, and
+ * time the round trip of the other party's SR that the report echoes.
+ * RTCP arrives every few seconds, so this is off the hot path.
+ */
+static void
+observe_rtcp(struct leg *leg, const uint8_t *buf, size_t len, uint64_t us)
+{
+	struct rtcp_view *v = &leg->rtcp_view, *peer = &other_leg(leg)->rtcp_view;
+	const struct rtcp_block *b;
+	struct rtcp_info info;
+	unsigned i;
+
+	if (rtcp_parse(buf, len, &info) != RTCP_OK)
+		return;
+	if (info.has_sr) {
+		v->sr_mid32[v->sr_next] = info.ntp_mid32;
+		v->sr_at_us[v->sr_next] = us;
+		v->sr_next = (v->sr_next + 1) % RTCP_SR_MEMORY;
+	}
+	if (info.nblocks == 0)
+		return;
+	b = &info.blocks[0];
+	v->reports++;
+	v->fraction_lost = b->fraction_lost;
+	v->cum_lost = b->cum_lost;
+	v->jitter = b->jitter;
+	if (b->lsr == 0)
+		return;
+	for (i = 0; i < RTCP_SR_MEMORY; i++) {
+		/* DLSR is in 1/65536 s. */
+		if (peer->sr_mid32[i] == b->lsr && peer->sr_at_us[i] != 0 &&
+		    us > peer->sr_at_us[i]) {
+			v->rtt_us = (int64_t)(us - peer->sr_at_us[i]) -
+			    (int64_t)(((uint64_t)b->dlsr * 1000000u) >> 16);
+			if (v->rtt_us < 0)
+				v->rtt_us = 0;
+			break;
+		}
+	}
+}
+
+/* Where packets accepted on `in` go: the other leg's peer, or nowhere. */
+static const struct addr *
+destination_for(struct stream *in, struct stream **out)
+{
+	struct leg *to = other_leg(in->leg);
+
+	if (in->is_rtcp) {
+		*out = &to->rtcp;
+		return addr_is_set(&to->rtcp_latch.peer) ? &to->rtcp_latch.peer : NULL;
+	}
+	*out = &to->rtp;
+	return latch_destination(&to->latch);
+}
+
+/* Send the n queued packets out of the other leg's socket. */
+static void
+send_queued(struct worker *w, struct relay_buffers *rb, struct stream *in,
+    unsigned n, uint64_t bytes)
+{
+	struct stream *out;
+	const struct addr *dst;
+	unsigned i, sent;
+	int rc;
+
+	if (n == 0)
+		return;
+	if ((dst = destination_for(in, &out)) == NULL ||
+	    addr_family(dst) != addr_family(&out->leg->local)) {
+		/* The other party is on hold, or has no address yet. */
+		counter_add(&in->nodest_pkts, n);
+		counter_add(&in->dropped_pkts, n);
+		counter_add(&w->totals.dropped_pkts, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		rb->tx[i].msg_hdr.msg_name = (void *)&dst->u.sa;
+		rb->tx[i].msg_hdr.msg_namelen = dst->len;
+	}
+	for (sent = 0; sent < n; sent += (unsigned)rc) {
+		rc = sendmmsg(out->fd, rb->tx + sent, n - sent, MSG_DONTWAIT);
+		if (rc <= 0) {
+			/* Socket buffer full or ICMP error from a gone peer. */
+			counter_add(&out->send_errors, n - sent);
+			counter_add(&in->dropped_pkts, n - sent);
+			counter_add(&w->totals.dropped_pkts, n - sent);
+			break;
+		}
+	}
+	counter_add(&in->relayed_pkts, sent);
+	if (sent < n)	/* cut short: count only what left */
+		for (bytes = 0, i = 0; i < sent; i++)
+			bytes += rb->tx_iov[i].iov_len;
+	counter_add(&in->relayed_bytes, bytes);
+	counter_add(&w->totals.tx_pkts, sent);
+}
+
+/*
+ * Classify and decide one datagram; true when it is to be forwarded.
+ * *pkt says what it is.
+ */
+static bool
+accept_packet(struct stream *s, const uint8_t *buf, size_t len,
+    const struct addr *src, uint64_t ms, uint64_t us, struct rtp_info *pkt)
+{
+	switch (rtp_classify(buf, len, pkt)) {
+	case PKT_RTP:
+		if (s->is_rtcp)
+			break;		/* RTP has no business on an RTCP port */
+		return accept_rtp(s->leg, pkt, len, src, ms, us);
+	case PKT_RTCP:
+		if (!accept_rtcp(s->leg, pkt, src, !s->is_rtcp))
+			return false;
+		observe_rtcp(s->leg, buf, len, us);
+		return true;
+	case PKT_INVALID:
+		break;
+	}
+	counter_add(&s->invalid_pkts, 1);
+	return false;
+}
+
+/*
+ * A recorded call: copy the packet, as received, into the worker's ring
+ * (never blocks; a full ring is counted by the recorder). pcap wants wall
+ * time, read once per batch and only for recorded calls.
+ */
+static void
+record_packet(struct worker *w, struct stream *s, const struct addr *src,
+    const uint8_t *buf, size_t len, uint64_t *wall)
+{
+	struct addr dst = s->leg->local;
+	struct timespec ts;
+
+	if (w->rec_ring == NULL)
+		return;
+	if (*wall == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		*wall = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	}
+	if (s->is_rtcp)
+		addr_set_port(&dst, (uint16_t)(s->leg->port + 1));
+	(void)record_push(w->rec_ring, s->leg->media->rec, src, &dst, buf, len, *wall);
+}
+
+/* ---- opt-in media processing (mediaproc.c), off the batch path ---- */
+
+struct emit_ctx {
+	struct worker	*w;
+	struct leg	*from;
+};
+
+/* Send one processed packet from `from`'s party on to the other one. */
+static void
+emit_one(void *arg, const uint8_t *pkt, size_t len)
+{
+	struct emit_ctx *e = arg;
+	struct stream *in = &e->from->rtp, *out = &other_leg(e->from)->rtp;
+	const struct addr *dst = latch_destination(&other_leg(e->from)->latch);
+
+	if (dst == NULL || addr_family(dst) != addr_family(&out->leg->local)) {
+		counter_add(&in->nodest_pkts, 1);
+		counter_add(&in->dropped_pkts, 1);
+		return;
+	}
+	if (sendto(out->fd, pkt, len, MSG_DONTWAIT, &dst->u.sa, dst->len) < 0) {
+		counter_add(&out->send_errors, 1);
+		counter_add(&in->dropped_pkts, 1);
+		return;
+	}
+	counter_add(&in->relayed_pkts, 1);
+	counter_add(&in->relayed_bytes, len);
+	counter_add(&e->w->totals.tx_pkts, 1);
+}
+
+/* Keep the leg in the worker's timer heap while its mediaproc waits. */
+static void
+arm_timer(struct worker *w, struct leg *leg)
+{
+	uint64_t due = mediaproc_due(leg->mp);
+
+	if (due == UINT64_MAX)
+		timer_cancel(&w->timers, &leg->timer);
+	else if (timer_set(&w->timers, &leg->timer, due) != 0)
+		log_err("worker %u: no memory for a media timer", w->id);
+}
+
+static void
+process_media(struct worker *w, struct leg *leg, uint8_t *buf, size_t len,
+    const struct rtp_info *pkt, uint64_t us)
+{
+	struct emit_ctx e = { w, leg };
+
+	mediaproc_packet(leg->mp, buf, len, pkt, us, emit_one, &e);
+	arm_timer(w, leg);
+}
+
+void
+relay_timers(struct worker *w, uint64_t now_us)
+{
+	struct timer_node *n;
+	struct leg *leg;
+	struct emit_ctx e;
+	unsigned budget = 4096;	/* bounded: a loop turn must end */
+
+	while (budget-- > 0 && (n = timer_pop_due(&w->timers, now_us)) != NULL) {
+		leg = (struct leg *)(void *)((char *)n - offsetof(struct leg, timer));
+		e.w = w;
+		e.from = leg;
+		mediaproc_timer(leg->mp, now_us, emit_one, &e);
+		arm_timer(w, leg);
+	}
+}
+
+/*
+ * How many datagrams to ask the kernel for. recvmmsg() does not return
+ * after the last queued datagram: it tries the next one and finds the
+ * queue empty, which costs almost as much as a datagram. A voice stream
+ * has one datagram per wake-up, so asking for exactly what came last
+ * time halves the receive cost; level-triggered epoll brings a socket
+ * with more waiting back at once, and its next batch is twice as large.
+ */
+static unsigned
+next_rx_want(unsigned want, unsigned got)
+{
+	if (got < want)
+		return got > 0 ? got : 1;
+	return want * 2 < RELAY_BATCH ? want * 2 : RELAY_BATCH;
+}
+
+void
+relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
+{
+	struct rtp_info pkt;
+	struct addr src;
+	uint64_t ms, us, bytes, rx_bytes, wall;
+	unsigned want, i, nq, naccepted, ndropped;
+	size_t len;
+	int n;
+
+	want = s->rx_want > 0 ? s->rx_want : 1;
+	for (i = 0; i < want; i++) {
+		/* The kernel wrote these back: reset what it may have shortened. */
+		rb->rx[i].msg_hdr.msg_namelen = sizeof(rb->rx_src[i]);
+		rb->rx[i].msg_hdr.msg_flags = 0;
+	}
+	n = recvmmsg(s->fd, rb->rx, want, MSG_DONTWAIT, NULL);
+	if (n <= 0) {
+		/* EAGAIN: nothing. ECONNREFUSED: an ICMP error, already gone. */
+		if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
+			counter_add(&s->send_errors, 1);
+		return;
+	}
+	s->rx_want = (uint8_t)next_rx_want(want, (unsigned)n);
+	us = now_us();
+	ms = us / 1000u;
+	nq = naccepted = ndropped = 0;
+	bytes = rx_bytes = 0;
+	wall = 0;
+	for (i = 0; i < (unsigned)n; i++) {
+		len = rb->rx[i].msg_len;
+		rx_bytes += len;
+		addr_from_sockaddr(&src, (struct sockaddr *)&rb->rx_src[i],
+		    rb->rx[i].msg_hdr.msg_namelen);
+		if ((rb->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+		    !accept_packet(s, rb->buf[i], len, &src, ms, us, &pkt)) {
+			ndropped++;
+			continue;
+		}
+		naccepted++;
+		if (s->leg->media->rec != NULL)
+			record_packet(w, s, &src, rb->buf[i], len, &wall);
+		if (s->leg->mp != NULL && pkt.kind == PKT_RTP) {
+			/* Opt-in jitter buffer / resizer: it sends itself. */
+			process_media(w, s->leg, rb->buf[i], len, &pkt, us);
+			continue;
+		}
+		/* Queue in place: tx[nq] points at buffer i. */
+		rb->tx_iov[nq].iov_base = rb->buf[i];
+		rb->tx_iov[nq].iov_len = len;
+		nq++;
+		bytes += len;
+	}
+	counter_add(&s->rx_pkts, (unsigned)n);
+	counter_add(&s->rx_bytes, rx_bytes);
+	counter_add(&s->dropped_pkts, ndropped);
+	counter_add(&w->totals.rx_pkts, (unsigned)n);
+	if (naccepted > 0)	/* only verified media keeps a call alive */
+		counter_set(&s->leg->last_rx_ms, ms);
+	send_queued(w, rb, s, nq, bytes);
+}
+
+void
+relay_apply_signal(struct leg *leg, const struct addr *a,
+    const struct pt_set *pts, int asymmetric, uint64_t now)
+{
+	char buf[ADDR_STRLEN];
+
+	struct latch_decision d;
+	bool had_peer;
+
+	if (asymmetric > 0)
+		leg->latch.asymmetric = true;
+	if (pts != NULL)
+		leg->pts = *pts;
+	if (a == NULL || !addr_is_set(a))
+		return;
+	memset(&d, 0, sizeof(d));
+	had_peer = leg->latch.trust >= TRUST_WEAK;
+	d.old_peer = leg->latch.peer;
+	latch_on_signal(&leg->latch, a, now);
+	latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
+	publish_peers(leg);
+	/* A re-INVITE that moves a verified leg is a handover too. */
+	if (had_peer && !addr_equal(&d.old_peer, &leg->latch.peer)) {
+		d.evidence = EVIDENCE_SIGNALLING;
+		counter_add(&leg->switches, 1);
+		counter_set(&leg->report.last_switch_ms, now);
+		if (leg->mp)
+			mediaproc_reset(leg->mp);
+		log_switch(leg, &d);
+	}
+	log_debug("call %s media %u leg %u: signalled %s", leg->media->call_id,
+	    leg->media->num, leg->idx, addr_str(a, buf, sizeof(buf)));
+}
+
+static void
+publish_leg(struct leg *leg, uint64_t now_us)
+{
+	struct leg_report *out = &leg->report;
+	struct mediaproc_stats mps;
+	struct stats_report r;
+	unsigned i;
+
+	publish_peers(leg);
+	stats_snapshot(&leg->stats, now_us, &r);
+	counter_set(&out->expected, r.expected);
+	counter_set(&out->lost, (uint64_t)r.lost);
+	counter_set(&out->duplicates, r.duplicates);
+	counter_set(&out->reordered, r.reordered);
+	counter_set(&out->jitter_us, (uint64_t)(r.jitter_ms * 1000.0));
+	if (r.expected > 0) {
+		leg->jitter_sum_us += (uint64_t)(r.jitter_ms * 1000.0);
+		leg->jitter_samples++;
+		counter_set(&out->mean_jitter_us, leg->jitter_sum_us / leg->jitter_samples);
+	}
+	if (leg->mp != NULL) {
+		mediaproc_stats(leg->mp, &mps);
+		counter_set(&out->jb_depth_us, mps.jbs.depth_us);
+		counter_set(&out->jb_maxdepth_us, mps.jbs.max_depth_us);
+		counter_set(&out->jb_delay_us, mps.jbs.delay_mean_us);
+		counter_set(&out->jb_late, mps.jbs.late + mps.jbs.stale);
+		counter_set(&out->jb_reordered, mps.jbs.reordered);
+		counter_set(&out->rz_packets_out, mps.rzs.out);
+	}
+	counter_set(&out->max_jitter_us, (uint64_t)(r.max_jitter_ms * 1000.0));
+	counter_set(&out->rx_wire_bytes, r.rx_wire_bytes);
+	for (i = 0; i < DROP_REASON_MAX; i++)
+		counter_set(&out->drops[i], leg->latch.drops[i]);
+	counter_set(&out->far_reports, leg->rtcp_view.reports);
+	counter_set(&out->far_fraction_lost, leg->rtcp_view.fraction_lost);
+	counter_set(&out->far_cum_lost, (uint64_t)(int64_t)leg->rtcp_view.cum_lost);
+	/* The report is about the other party's stream: its clock converts. */
+	counter_set(&out->far_jitter_us, (uint64_t)leg->rtcp_view.jitter * 1000000u /
+	    stats_clock_rate(&other_leg(leg)->stats, other_leg(leg)->stats.pt));
+	counter_set(&out->rtt_us, leg->rtcp_view.rtt_us > 0 ?
+	    (uint64_t)leg->rtcp_view.rtt_us : 0);
+	/* RTCP from a source not tied to the RTP peer counts as unverified. */
+	counter_set(&out->drops[DROP_UNVERIFIED],
+	    leg->latch.drops[DROP_UNVERIFIED] + leg->rtcp_latch.drops);
+}
+
+void
+relay_publish(struct media *m, uint64_t now_us)
+{
+	publish_leg(&m->leg[0], now_us);
+	publish_leg(&m->leg[1], now_us);
+}
