@@ -164,6 +164,18 @@ media_set_tag1(struct media *m, const char *tag, size_t len)
 	return 0;
 }
 
+int
+media_set_branch(struct media *m, const char *branch, size_t len)
+{
+	char *s;
+
+	if ((s = strndup(branch, len)) == NULL)
+		return -1;
+	free(m->branch);
+	m->branch = s;
+	return 0;
+}
+
 void
 media_unlink(struct call_table *t, struct media *m)
 {

@@ -53,6 +53,8 @@ struct media *media_create(struct call_table *t, struct call *c, unsigned num,
 	    const char *tag0, size_t len0, uint64_t now);
 /* Remember the answering party's tag. Returns 0 or -1 (no memory). */
 int	 media_set_tag1(struct media *m, const char *tag, size_t len);
+/* Remember the via-branch that tells this fork apart. Returns 0 or -1. */
+int	 media_set_branch(struct media *m, const char *branch, size_t len);
 /* Unlink from its call (control thread), before handing it to DETACH. */
 void	 media_unlink(struct call_table *t, struct media *m);
 

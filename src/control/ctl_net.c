@@ -226,7 +226,7 @@ ctl_net_tick(struct ctl_net *n, uint64_t now)
  * if not NULL, is then set).
  */
 static size_t
-execute(struct ctl_net *n, struct ctl_ctx *ctx, const char *cmd, size_t len,
+execute(struct ctl_net *n, struct call_ctx *ctx, const char *cmd, size_t len,
     const struct addr *from, char *out, size_t outlen, bool *refused)
 {
 	uint64_t now = now_ms();
@@ -296,7 +296,7 @@ reply_udp(struct udp_replies *r, int fd, const char *reply, size_t len,
 
 /* UDP: "cookie command" in, "cookie reply" out, resends from the cache. */
 static void
-handle_udp(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *ep)
+handle_udp(struct ctl_net *n, struct call_ctx *ctx, struct endpoint *ep)
 {
 	char buf[CTL_MAX_CMD + 1], key[CTL_MAX_CMD + 64], *out = n->reply;
 	struct sockaddr_storage ss;
@@ -383,7 +383,7 @@ reply_stream(struct endpoint *c, const char *reply, size_t len)
 }
 
 static void
-handle_stream(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *c)
+handle_stream(struct ctl_net *n, struct call_ctx *ctx, struct endpoint *c)
 {
 	ssize_t got;
 	size_t rlen, start, i;
@@ -424,7 +424,7 @@ handle_stream(struct ctl_net *n, struct ctl_ctx *ctx, struct endpoint *c)
 }
 
 void
-ctl_net_event(struct ctl_net *n, struct ctl_ctx *ctx, void *ptr, uint32_t events)
+ctl_net_event(struct ctl_net *n, struct call_ctx *ctx, void *ptr, uint32_t events)
 {
 	struct endpoint *ep = ptr;
 

@@ -16,7 +16,7 @@ struct ctl_net;
 /* Bind every -s socket and add it to epfd (data.ptr = an endpoint). */
 struct ctl_net *ctl_net_open(const struct config *cfg, int epfd, char *err, size_t errlen);
 /* An epoll event whose data.ptr is not one of main's own. */
-void	ctl_net_event(struct ctl_net *n, struct ctl_ctx *ctx, void *ptr, uint32_t events);
+void	ctl_net_event(struct ctl_net *n, struct call_ctx *ctx, void *ptr, uint32_t events);
 /* Once a second: expire cached replies. */
 void	ctl_net_tick(struct ctl_net *n, uint64_t now);
 void	ctl_net_close(struct ctl_net *n);

@@ -135,7 +135,7 @@ handle_signal(int sfd)
 static int
 run(struct config *cfg)
 {
-	struct ctl_ctx ctx;
+	struct call_ctx ctx;
 	struct ctl_net *net = NULL;
 	struct metrics *metrics = NULL;
 	struct epoll_event ev[32];
@@ -148,16 +148,17 @@ run(struct config *cfg)
 	bool running = true;
 	unsigned buckets = config_range_calls(cfg);
 
-	ctl_ctx_init(&ctx, cfg);
+	call_ctx_init(&ctx, cfg);
 	/* A bucket per call the port range can hold, at least 1024. */
 	if (buckets < 1024)
 		buckets = 1024;
 	if (ports_init(&ctx.ports, cfg->port_min, cfg->port_max) != 0 ||
 	    calls_init(&ctx.calls, buckets) != 0 ||
-	    (ctx.notify = notify_new(cfg)) == NULL) {
+	    (ctx.on_timeout_arg = notify_new(cfg)) == NULL) {
 		log_err("out of memory at start-up");
 		goto out;
 	}
+	ctx.on_timeout = ctl_rtpp_on_timeout;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -228,7 +229,7 @@ run(struct config *cfg)
 			} else if (ev[k].data.ptr == &timer_tag) {
 				if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 					log_warn("timer: %s", strerror(errno));
-				ctl_expire(&ctx, now_ms());
+				calls_expire(&ctx, now_ms());
 				ctl_net_tick(net, now_ms());
 				if (metrics)	/* MHD's own timeouts (idle connections) */
 					metrics_run(metrics);
@@ -243,7 +244,7 @@ run(struct config *cfg)
 out:
 	ctx.shutting_down = true;
 	if (started == ctx.nworkers && ctx.workers)
-		ctl_delete_all(&ctx, "shutdown");
+		calls_delete_all(&ctx, "shutdown");
 	for (i = 0; i < started; i++)
 		worker_stop(&ctx.workers[i]);
 	/* After the workers: it drains their rings and closes every file. */
@@ -251,10 +252,10 @@ out:
 	free(ctx.workers);
 	metrics_stop(metrics);
 	ctl_net_close(net);
-	notify_free(ctx.notify);
+	notify_free(ctx.on_timeout_arg);
 	calls_free(&ctx.calls);
 	ports_free(&ctx.ports);
-	ctl_ctx_free(&ctx);
+	call_ctx_free(&ctx);
 	if (tfd >= 0)
 		close(tfd);
 	if (sfd >= 0)

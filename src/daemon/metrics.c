@@ -48,7 +48,7 @@ load_mhd(char *err, size_t errlen)
 
 struct metrics {
 	struct MHD_Daemon	*mhd;
-	struct ctl_ctx		*ctx;
+	struct call_ctx		*ctx;
 	char			*buf;
 };
 
@@ -77,7 +77,7 @@ put_reason(char *buf, size_t len, size_t *off, const char *name, const char *rea
 }
 
 size_t
-metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
+metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 {
 	static const enum latch_drop_reason reasons[] = { DROP_PT, DROP_UNVERIFIED,
 	    DROP_FLOOD, DROP_RATE_LIMIT, DROP_ASYMMETRIC };
@@ -86,7 +86,7 @@ metrics_render(struct ctl_ctx *ctx, char *buf, size_t len)
 	size_t off = 0, i;
 	int rc = 0;
 
-	ctl_totals(ctx, &t);
+	call_totals(ctx, &t);
 	ended_read(&ctx->ended, NULL, &jitter, &loss);
 	rc |= put_metric(buf, len, &off, "rtproam_calls_created_total", "counter",
 	    "Calls created by U commands.", ctx->calls.created_total);
@@ -175,7 +175,7 @@ answer(void *cls, struct MHD_Connection *conn, const char *url, const char *meth
 }
 
 struct metrics *
-metrics_start(const char *hostport, struct ctl_ctx *ctx, char *err, size_t errlen)
+metrics_start(const char *hostport, struct call_ctx *ctx, char *err, size_t errlen)
 {
 	struct metrics *m;
 	struct addr a;

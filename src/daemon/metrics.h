@@ -15,7 +15,7 @@
 struct metrics;
 
 /* Listen on "HOST:PORT" ("[v6]:PORT"). NULL with err filled on failure. */
-struct metrics *metrics_start(const char *hostport, struct ctl_ctx *ctx,
+struct metrics *metrics_start(const char *hostport, struct call_ctx *ctx,
 	    char *err, size_t errlen);
 /* The fd to watch for readability; call metrics_run() when it is. */
 int	metrics_fd(const struct metrics *m);
@@ -26,6 +26,6 @@ void	metrics_stop(struct metrics *m);
  * The exposition text. Pure apart from reading ctx; returns the length, or
  * 0 when buf is too small.
  */
-size_t	metrics_render(struct ctl_ctx *ctx, char *buf, size_t len);
+size_t	metrics_render(struct call_ctx *ctx, char *buf, size_t len);
 
 #endif

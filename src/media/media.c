@@ -33,6 +33,7 @@ media_destroy(struct media *m)
 	free(m->call_id);
 	free(m->tag[0]);
 	free(m->tag[1]);
+	free(m->branch);
 	free(m);
 }
 

@@ -173,6 +173,7 @@ struct media {
 	char		*call_id;	/* own copy: workers log it */
 	unsigned	 num;		/* the ";N" */
 	char		*tag[2];	/* tag[0] created it; tag[1] may be NULL */
+	char		*branch;	/* ng via-branch of the offer that created it, or NULL */
 	struct leg	 leg[2];
 	unsigned	 worker;	/* index of the owning worker */
 	bool		 answered;	/* an L (or a U with to-tag) was seen */

@@ -20,8 +20,6 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "control/rtpp/notify.h"
-#include "media/proc/record.h"
-#include "media/relay.h"
 
 static size_t
 reply_fmt(char *reply, size_t len, const char *fmt, ...)
@@ -41,244 +39,44 @@ reply_fmt(char *reply, size_t len, const char *fmt, ...)
 	return (size_t)n;
 }
 
-static uint64_t
-media_last_active(struct media *m)
-{
-	uint64_t t = counter_get(&m->last_signal_ms), r;
-	unsigned i;
-
-	for (i = 0; i < 2; i++)
-		if ((r = counter_get(&m->leg[i].last_rx_ms)) > t)
-			t = r;
-	return t;
-}
-
-static unsigned
-media_ttl_left(struct ctl_ctx *ctx, struct media *m, uint64_t now)
-{
-	uint64_t limit, idle, last;
-
-	limit = 1000ull * (m->answered ? ctx->cfg->ttl_s : ctx->cfg->setup_ttl_s);
-	/*
-	 * Workers stamp packets with their own clock reads: a packet accepted
-	 * after `now` was read is newer than `now`, and that is no idle time
-	 * (an unsigned wrap here once ended a live call).
-	 */
-	last = media_last_active(m);
-	idle = now > last ? now - last : 0;
-	return idle >= limit ? 0 : (unsigned)((limit - idle + 999) / 1000);
-}
-
-/* ---- deleting ---- */
-
-static void
-media_delete(struct ctl_ctx *ctx, struct media *m, const char *reason)
-{
-	ended_add_unlinked(&ctx->ended, m);
-	media_unlink(&ctx->calls, m);
-	/* The worker finishes the figures, closes the sockets and frees it. */
-	if (worker_detach(&ctx->workers[m->worker], m, reason) != 0)
-		log_err("call %s: cannot hand media to its worker for deletion", m->call_id);
-}
-
-/* The call's pcap file gets no more packets: its worker closes it. */
-static void
-call_stop_recording(struct ctl_ctx *ctx, struct call *c)
-{
-	struct media *m;
-
-	if (c->rec_file == NULL)
-		return;
-	for (m = c->media; m; m = m->next)
-		if (worker_record(&ctx->workers[m->worker], m, NULL) != 0)
-			log_err("call %s: cannot stop recording", c->callid);
-	/* Queued after every packet and every detach of this call. */
-	if (worker_record_close(&ctx->workers[c->worker], c->rec_file) != 0)
-		recorder_end(ctx->rec, c->rec_file);
-	c->rec_file = NULL;
-}
-
-/* The last media went: the call goes, and its recording ends. */
-static void
-call_end(struct ctl_ctx *ctx, struct call *c)
-{
-	call_stop_recording(ctx, c);
-	call_destroy(&ctx->calls, c);
-}
-
-static void
-call_delete(struct ctl_ctx *ctx, struct call *c, const char *reason)
-{
-	while (c->media)
-		media_delete(ctx, c->media, reason);
-	call_end(ctx, c);
-}
-
-void
-ctl_delete_all(struct ctl_ctx *ctx, const char *reason)
-{
-	unsigned b;
-
-	for (b = 0; b < ctx->calls.nbuckets; b++)
-		while (ctx->calls.buckets[b])
-			call_delete(ctx, ctx->calls.buckets[b], reason);
-}
-
-void
-ctl_expire(struct ctl_ctx *ctx, uint64_t now)
-{
-	struct call *c, *next;
-	struct media *m;
-	unsigned b;
-	bool alive;
-
-	for (b = 0; b < ctx->calls.nbuckets; b++) {
-		for (c = ctx->calls.buckets[b]; c; c = next) {
-			next = c->hnext;
-			alive = false;
-			for (m = c->media; m && !alive; m = m->next)
-				alive = media_ttl_left(ctx, m, now) > 0;
-			if (alive)
-				continue;
-			ctx->calls_timed_out++;
-			if (c->notify_target && c->notify_tag)
-				notify_send(ctx->notify, c->notify_target, c->notify_tag);
-			call_delete(ctx, c, "timeout");
-		}
-	}
-}
-
-/* ---- U and L ---- */
-
-/* The local address for a leg: by I/E modifier letter, or by family. */
-static const struct addr *
-pick_iface(struct ctl_ctx *ctx, char letter, int family, const struct addr **adv)
-{
-	const struct config *cfg = ctx->cfg;
-	unsigned i;
-
-	if (letter == 'I' || letter == 'E') {
-		i = (letter == 'E' && cfg->nifaces > 1) ? 1 : 0;
-		*adv = addr_is_set(&cfg->advertised[i]) ? &cfg->advertised[i] : &cfg->ifaces[i];
-		return &cfg->ifaces[i];
-	}
-	for (i = 0; i < cfg->nifaces; i++) {
-		if (addr_family(&cfg->ifaces[i]) == family) {
-			*adv = addr_is_set(&cfg->advertised[i]) ?
-			    &cfg->advertised[i] : &cfg->ifaces[i];
-			return &cfg->ifaces[i];
-		}
-	}
-	if (family == AF_INET6 && cfg->have_iface6) {
-		*adv = &cfg->iface6;
-		return &cfg->iface6;
-	}
-	return NULL;
-}
-
+/* What the call layer's failures are in the rtpproxy protocol. */
 static int
-open_leg(struct ctl_ctx *ctx, struct leg *leg, const struct addr *local,
-    const struct addr *adv)
+rtpp_error(enum call_err err)
 {
-	int fds[2];
-
-	if ((leg->port = ports_open_pair(&ctx->ports, local, fds)) == 0)
-		return -1;
-	leg->rtp.fd = fds[0];
-	leg->rtcp.fd = fds[1];
-	leg->local = *local;
-	addr_set_port(&leg->local, leg->port);
-	leg->advertised = *adv;
-	return 0;
-}
-
-const char *
-refused_reason_name(enum refused_reason r)
-{
-	static const char *const names[REFUSED_MAX] = {
-		[REFUSED_NO_PORTS] = "no-ports",
-		[REFUSED_NO_FDS] = "no-sockets",
-		[REFUSED_MAX_CALLS] = "max-calls",
+	static const int codes[] = {
+		[CALL_OK] = 0,
+		[CALL_ERR_NOT_FOUND] = E_NO_SESSION,
+		[CALL_ERR_NO_PORTS] = E_NO_PORTS,
+		[CALL_ERR_MAX_CALLS] = E_OVERLOAD,
+		[CALL_ERR_NOMEM] = E_NOMEM,
+		[CALL_ERR_SHUTDOWN] = E_SHUTDOWN,
+		[CALL_ERR_NO_LOCAL_AF] = E_NO_LOCAL_AF,
+		[CALL_ERR_NO_RECORDER] = E_RECORD,
 	};
 
-	return (unsigned)r < REFUSED_MAX ? names[r] : "?";
+	return (unsigned)err < sizeof(codes) / sizeof(codes[0]) ? codes[err] : E_NOMEM;
 }
 
-/*
- * Count the refusal; log it once a second at most: a proxy retrying at a
- * full relay fills no disk.
- */
-static void
-refuse_no_ports(struct ctl_ctx *ctx, int err)
+/* Timeout notifications (rtpproxy's -n): the call layer calls this. */
+void
+ctl_rtpp_on_timeout(void *arg, struct call *c)
 {
-	static struct log_limit lim;
+	struct notify *n = arg;
 
-	ctx->refused[err == EADDRINUSE ? REFUSED_NO_PORTS : REFUSED_NO_FDS]++;
-	if (err == EADDRINUSE)
-		log_ratelimited(&lim, 1, LOG_LVL_WARN, "no free port pair in "
-		    "%u..%u: calls refused with E7", ctx->cfg->port_min,
-		    ctx->cfg->port_max);
-	else
-		log_ratelimited(&lim, 1, LOG_LVL_WARN, "cannot open media "
-		    "sockets: %s: calls refused with E7", strerror(err));
+	if (c->notify_target && c->notify_tag)
+		notify_send(n, c->notify_target, c->notify_tag);
 }
 
-/*
- * Jitter buffer (daemon flag, or J<n> for the whole call) and resizer
- * (Z<ms>, for what the party of this U/L sends, as in rtpproxy).
- */
-static struct mediaproc *
-new_mediaproc(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, bool owner)
+/* The notifier ctl_rtpp_on_timeout was installed with (main does that). */
+static struct notify *
+rtpp_notify(struct call_ctx *ctx)
 {
-	struct jbuf_config jb = ctx->cfg->jb;
-
-	if (cmd->mods.jitterbuf >= 0)
-		jb.mode = (enum jbuf_mode)cmd->mods.jitterbuf;
-	return mediaproc_new(&jb, owner ? cmd->mods.zptime : 0);
-}
-
-/* A new media: pick interfaces, open both legs' sockets, set up latches. */
-static int
-media_open(struct ctl_ctx *ctx, struct media *m, const struct ctl_cmd *cmd,
-    unsigned owner)
-{
-	const struct ctl_mods *mods = &cmd->mods;
-	const struct addr *local[2], *adv[2];
-	int family = mods->ipv6 ? AF_INET6 : AF_INET;
-	enum latch_policy policy = ctx->cfg->latch.policy;
-	unsigned i;
-
-	local[owner] = pick_iface(ctx, mods->iface[0], family, &adv[owner]);
-	local[owner ^ 1] = pick_iface(ctx, mods->iface[1] ? mods->iface[1] :
-	    mods->iface[0], family, &adv[owner ^ 1]);
-	if (local[0] == NULL || local[1] == NULL)
-		return E_NO_LOCAL_AF;
-	if (mods->handover >= 0)
-		policy = (enum latch_policy)mods->handover;
-	m->ports = &ctx->ports;
-	m->ended = &ctx->ended;
-	for (i = 0; i < 2; i++) {
-		/*
-		 * Out of ports: deleted calls may still be closing theirs in a
-		 * worker. Let the workers catch up once before saying E7, which
-		 * makes a SIP proxy take this relay out of service for a while.
-		 */
-		if (open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0 &&
-		    (workers_flush(ctx->workers, ctx->nworkers, 1000) != 0 ||
-		    open_leg(ctx, &m->leg[i], local[i], adv[i]) != 0)) {
-			refuse_no_ports(ctx, errno);
-			return E_NO_PORTS;	/* media_destroy() closes what is open */
-		}
-		latch_init(&m->leg[i].latch, &ctx->cfg->latch, policy, false);
-		stats_init(&m->leg[i].stats, addr_family(local[i]));
-		m->leg[i].mp = new_mediaproc(ctx, cmd, i == owner);
-	}
-	return CTL_OK;
+	return ctx->on_timeout == ctl_rtpp_on_timeout ? ctx->on_timeout_arg : NULL;
 }
 
 /* Accept notify arguments only for a target the operator permitted. */
 static void
-call_set_notify(struct ctl_ctx *ctx, struct call *c, const struct ctl_cmd *cmd)
+call_set_notify(struct call_ctx *ctx, struct call *c, const struct ctl_cmd *cmd)
 {
 	char target[256], tag[256];
 
@@ -296,7 +94,7 @@ call_set_notify(struct ctl_ctx *ctx, struct call *c, const struct ctl_cmd *cmd)
 	}
 	memcpy(target, cmd->notify_socket.p, cmd->notify_socket.len);
 	target[cmd->notify_socket.len] = '\0';
-	if (!notify_permitted(ctx->notify, target)) {
+	if (rtpp_notify(ctx) == NULL || !notify_permitted(rtpp_notify(ctx), target)) {
 		log_warn("call %s: notify target %s not permitted (-n), ignored",
 		    c->callid, target);
 		return;
@@ -320,101 +118,50 @@ reply_port(const struct leg *leg, char *reply, size_t len)
 }
 
 static size_t
-do_update(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
+do_update(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
 {
-	bool lookup = cmd->op == CTL_L, created = false;
-	struct call *c;
-	struct media *m;
-	struct addr a;
-	unsigned leg_t1, owner, i;
-	uint64_t now = now_ms();
-	int err;
+	struct media_request r;
+	struct media_result res;
+	enum call_err err;
 	char sbuf[64];
 
+	media_request_init(&r);
 	if (cmd->addr.len >= sizeof(sbuf))
 		return reply_fmt(reply, len, "E%d\n", E_BAD_ADDR);
 	memcpy(sbuf, cmd->addr.p, cmd->addr.len);
 	sbuf[cmd->addr.len] = '\0';
-	if (addr_parse(&a, sbuf, cmd->port, cmd->mods.ipv6 ? AF_INET6 : AF_INET) != 0)
+	if (addr_parse(&r.addr, sbuf, cmd->port, cmd->mods.ipv6 ? AF_INET6 : AF_INET) != 0)
 		return reply_fmt(reply, len, "E%d\n", E_BAD_ADDR);
-
-	c = call_find(&ctx->calls, cmd->callid.p, cmd->callid.len);
-	m = c ? media_lookup(c, NULL, cmd->from.media, cmd->from.tag.p,
-	    cmd->from.tag.len, cmd->to.tag.p, cmd->to.tag.len, &leg_t1) : NULL;
-	if (m == NULL && lookup)
+	r.callid = cmd->callid.p;
+	r.callid_len = cmd->callid.len;
+	r.num = cmd->from.media;
+	r.tag = cmd->from.tag.p;
+	r.tag_len = cmd->from.tag.len;
+	r.other = cmd->to.tag.p;
+	r.other_len = cmd->to.tag.len;
+	r.answer = cmd->op == CTL_L;
+	r.iface[0] = cmd->mods.iface[0];
+	r.iface[1] = cmd->mods.iface[1];
+	r.family[0] = r.family[1] = cmd->mods.ipv6 ? AF_INET6 : AF_INET;
+	r.pts = cmd->mods.npts ? &cmd->mods.pts : NULL;
+	r.asymmetric = cmd->mods.asymmetric ? 1 : -1;
+	r.handover = cmd->mods.handover;
+	r.jitterbuf = cmd->mods.jitterbuf;
+	r.zptime = cmd->mods.zptime;
+	err = call_update_media(ctx, &r, &res);
+	if (err == CALL_ERR_NOT_FOUND)
 		return reply_fmt(reply, len, "0\n");	/* rtpproxy: no such session */
-	if (m == NULL) {
-		if (ctx->shutting_down)
-			return reply_fmt(reply, len, "E%d\n", E_SHUTDOWN);
-		if (c == NULL && ctx->cfg->max_calls &&
-		    ctx->calls.ncalls >= ctx->cfg->max_calls) {
-			ctx->refused[REFUSED_MAX_CALLS]++;
-			return reply_fmt(reply, len, "E%d\n", E_OVERLOAD);
-		}
-		if (c == NULL && (c = call_create(&ctx->calls, cmd->callid.p,
-		    cmd->callid.len, now)) == NULL)
-			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
-		m = media_create(&ctx->calls, c, cmd->from.media, cmd->from.tag.p,
-		    cmd->from.tag.len, now);
-		if (m == NULL || (err = media_open(ctx, m, cmd, 0)) != CTL_OK) {
-			err = m ? err : E_NOMEM;
-			if (m) {
-				media_unlink(&ctx->calls, m);
-				media_destroy(m);
-			}
-			if (c->media == NULL)
-				call_destroy(&ctx->calls, c);
-			return reply_fmt(reply, len, "E%d\n", err);
-		}
-		/* All media of a call on one worker: one owner, one recording. */
-		m->worker = m != c->media ? c->media->worker :
-		    m->next ? m->next->worker : ctx->next_worker++ % ctx->nworkers;
-		c->worker = m->worker;
-		m->rec = c->rec_file;	/* a new m= line of a recorded call */
-		if (c->media == m && m->next == NULL)
-			call_created(&ctx->calls);	/* its first media: a new call */
-		leg_t1 = 0;
-		created = true;
-	}
-	/* Remember the answering tag, so that either side finds the media. */
-	if (cmd->to.tag.len > 0 && leg_t1 == 0 && m->tag[1] == NULL &&
-	    media_set_tag1(m, cmd->to.tag.p, cmd->to.tag.len) != 0)
-		return reply_fmt(reply, len, "E%d\n", E_NOMEM);
-	if (lookup || cmd->to.tag.len > 0)
-		m->answered = true;
-	owner = lookup ? leg_t1 ^ 1 : leg_t1;
-	counter_set(&m->last_signal_ms, now);
-
-	if (created) {
-		/* Not yet shared with a worker: set it up in place, then hand over. */
-		relay_apply_signal(&m->leg[owner], &a,
-		    cmd->mods.npts ? &cmd->mods.pts : NULL,
-		    cmd->mods.asymmetric ? 1 : -1, now);
-		if (worker_attach(&ctx->workers[m->worker], m) != 0) {
-			media_delete(ctx, m, "no worker");
-			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
-		}
-	} else {
-		if (worker_signal(&ctx->workers[m->worker], m, owner, &a,
-		    cmd->mods.npts ? &cmd->mods.pts : NULL,
-		    cmd->mods.asymmetric ? 1 : -1) != 0)
-			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
-		/* A re-offer that asks for buffering or resizing gets it from now on. */
-		if (cmd->mods.zptime || cmd->mods.jitterbuf >= 0)
-			for (i = 0; i < 2; i++)
-				if (worker_mediaproc(&ctx->workers[m->worker], m, i,
-				    new_mediaproc(ctx, cmd, i == owner)) != 0)
-					return reply_fmt(reply, len, "E%d\n", E_NOMEM);
-	}
-	if (!lookup)
-		call_set_notify(ctx, c, cmd);
-	return reply_port(&m->leg[owner ^ 1], reply, len);
+	if (err != CALL_OK)
+		return reply_fmt(reply, len, "E%d\n", rtpp_error(err));
+	if (!r.answer)
+		call_set_notify(ctx, res.media->call, cmd);
+	return reply_port(&res.media->leg[res.owner ^ 1], reply, len);
 }
 
 /* ---- D, Q ---- */
 
 static size_t
-do_delete(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
+do_delete(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
 {
 	struct call *c;
 	struct media *m;
@@ -425,14 +172,13 @@ do_delete(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 	/* A bare tag names every media of that tag (rtpproxy semantics). */
 	while ((m = media_lookup(c, NULL, cmd->from.media, cmd->from.tag.p,
 	    cmd->from.tag.len, cmd->to.tag.p, cmd->to.tag.len, &leg)) != NULL) {
-		media_delete(ctx, m, "deleted");
+		call_delete_media(ctx, m, "deleted");
 		n++;
 	}
 	if (n == 0)
 		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
 	ctx->calls_deleted++;
-	if (c->media == NULL)
-		call_end(ctx, c);
+	call_end_if_empty(ctx, c);
 	return reply_fmt(reply, len, "0\n");
 }
 
@@ -521,7 +267,7 @@ switch_age(struct leg *l, uint64_t now)
 
 /* One named Q field; -1 if the name is unknown. */
 static int
-query_field(struct ctl_ctx *ctx, struct media *m, unsigned a,
+query_field(struct call_ctx *ctx, struct media *m, unsigned a,
     const struct ctl_str *name, uint64_t now, int64_t *v)
 {
 	size_t i;
@@ -545,7 +291,7 @@ query_field(struct ctl_ctx *ctx, struct media *m, unsigned a,
 }
 
 static size_t
-do_query(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
+do_query(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
 {
 	static const struct ctl_str defaults[] = {
 		{ "ttl", 3 }, { "npkts_ina", 9 }, { "npkts_ino", 9 },
@@ -585,10 +331,10 @@ do_query(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len
  * supported: the call is recorded locally instead, and the log says so.
  */
 static size_t
-do_record(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
+do_record(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t len)
 {
 	struct call *c;
-	struct media *m;
+	enum call_err err;
 	char tag[128];
 
 	if ((c = call_find(&ctx->calls, cmd->callid.p, cmd->callid.len)) == NULL)
@@ -597,44 +343,21 @@ do_record(struct ctl_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 		call_stop_recording(ctx, c);
 		return reply_fmt(reply, len, "0\n");
 	}
-	if (ctx->rec == NULL) {
-		log_warn("call %s: recording asked, but no --record-dir is set", c->callid);
-		return reply_fmt(reply, len, "E%d\n", E_RECORD);
-	}
-	if (cmd->op == CTL_C)
+	if (cmd->op == CTL_C && ctx->rec != NULL)
 		log_notice("call %s: copy to %.*s recorded locally instead", c->callid,
 		    (int)cmd->copy_target.len, cmd->copy_target.p);
-	if (c->rec_file != NULL)
-		return reply_fmt(reply, len, "0\n");	/* already recording */
 	snprintf(tag, sizeof(tag), "%.*s", (int)cmd->from.tag.len, cmd->from.tag.p);
-	if ((c->rec_file = recorder_open(ctx->rec, c->callid, tag)) == NULL)
-		return reply_fmt(reply, len, "E%d\n", E_NOMEM);
-	for (m = c->media; m; m = m->next)
-		if (worker_record(&ctx->workers[m->worker], m, c->rec_file) != 0)
-			return reply_fmt(reply, len, "E%d\n", E_NOMEM);
-	log_info("call %s: recording", c->callid);
+	err = call_start_recording(ctx, c, tag);
+	if (err != CALL_OK)
+		return reply_fmt(reply, len, "E%d\n", rtpp_error(err));
 	return reply_fmt(reply, len, "0\n");
 }
 
 /* ---- I, G, V, VF ---- */
 
-void
-ctl_totals(struct ctl_ctx *ctx, struct relay_totals *t)
-{
-	struct call *c;
-	struct media *m;
-	unsigned b;
-
-	ended_read(&ctx->ended, t, NULL, NULL);
-	for (b = 0; b < ctx->calls.nbuckets; b++)
-		for (c = ctx->calls.buckets[b]; c; c = c->hnext)
-			for (m = c->media; m; m = m->next)
-				totals_add_media(t, m);
-}
-
 /* One line per media for `Il`, in key=value form (no "name: number"). */
 static size_t
-list_media(struct ctl_ctx *ctx, struct media *m, uint64_t now, char *out, size_t len)
+list_media(struct call_ctx *ctx, struct media *m, uint64_t now, char *out, size_t len)
 {
 	char p[2][ADDR_STRLEN], r[2][ADDR_STRLEN];
 	struct addr rtp, rtcp;
@@ -658,7 +381,7 @@ list_media(struct ctl_ctx *ctx, struct media *m, uint64_t now, char *out, size_t
 }
 
 static size_t
-do_info(struct ctl_ctx *ctx, bool list, char *reply, size_t len)
+do_info(struct call_ctx *ctx, bool list, char *reply, size_t len)
 {
 	struct relay_totals t;
 	struct call *c;
@@ -667,7 +390,7 @@ do_info(struct ctl_ctx *ctx, bool list, char *reply, size_t len)
 	size_t off, n;
 	unsigned b, more = 0;
 
-	ctl_totals(ctx, &t);
+	call_totals(ctx, &t);
 	off = reply_fmt(reply, len,
 	    "sessions created: %" PRIu64 "\nactive sessions: %u\n"
 	    "active streams: %u\npackets received: %" PRIu64 "\n"
@@ -699,7 +422,7 @@ do_info(struct ctl_ctx *ctx, bool list, char *reply, size_t len)
 
 /* Capabilities we really have (reference: docs/protocol.md, VF). */
 static int
-capability(struct ctl_ctx *ctx, const struct ctl_str *date)
+capability(struct call_ctx *ctx, const struct ctl_str *date)
 {
 	/* 20071116: the Z resizer. */
 	static const char *const yes[] = { "20040107", "20050322", "20060704",
@@ -716,22 +439,8 @@ capability(struct ctl_ctx *ctx, const struct ctl_str *date)
 	return 0;
 }
 
-void
-ctl_ctx_init(struct ctl_ctx *ctx, const struct config *cfg)
-{
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->cfg = cfg;
-	ended_init(&ctx->ended);
-}
-
-void
-ctl_ctx_free(struct ctl_ctx *ctx)
-{
-	ended_free(&ctx->ended);
-}
-
 size_t
-ctl_execute(struct ctl_ctx *ctx, const char *buf, size_t len,
+ctl_execute(struct call_ctx *ctx, const char *buf, size_t len,
     const struct addr *from, char *reply, size_t replylen)
 {
 	struct ctl_cmd cmd;
@@ -763,7 +472,7 @@ ctl_execute(struct ctl_ctx *ctx, const char *buf, size_t len,
 	case CTL_G:
 		return do_info(ctx, false, reply, replylen);
 	case CTL_X:
-		ctl_delete_all(ctx, "deleted (X)");
+		calls_delete_all(ctx, "deleted (X)");
 		return reply_fmt(reply, replylen, "0\n");
 	case CTL_S:
 		c = call_find(&ctx->calls, cmd.callid.p, cmd.callid.len);
