@@ -15,7 +15,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config \
-	libcmocka-dev libpcap-dev libmicrohttpd-dev libinih-dev \
+	libcmocka-dev libpcap-dev libmicrohttpd-dev libinih-dev libjson-c-dev \
 	curl \
 	python3 python3-pytest \
 	kamailio sip-tester \
