@@ -151,13 +151,23 @@ void
 calls_expire(struct call_ctx *ctx, uint64_t now)
 {
 	struct call *c, *next;
-	struct media *m;
+	struct media *m, *mnext;
 	unsigned b;
 	bool alive;
 
 	for (b = 0; b < ctx->calls.nbuckets; b++) {
 		for (c = ctx->calls.buckets[b]; c; c = next) {
 			next = c->hnext;
+			/* An ng delete with a delay: its time has come. */
+			for (m = c->media; m; m = mnext) {
+				mnext = m->next;
+				if (m->delete_at_ms != 0 && now >= m->delete_at_ms)
+					call_delete_media(ctx, m, "deleted");
+			}
+			if (c->media == NULL) {
+				call_end_if_empty(ctx, c);
+				continue;
+			}
 			alive = false;
 			for (m = c->media; m && !alive; m = m->next)
 				alive = media_ttl_left(ctx, m, now) > 0;

@@ -64,6 +64,8 @@ struct call_ctx {
 	/* Totals for I and the metrics; media that ended fold theirs in here. */
 	uint64_t		 cmds, cmd_errors;
 	uint64_t		 cmds_refused;	/* over --max-cmd-rate: refused, not run */
+	uint64_t		 ng_malformed;	/* ng documents that did not decode or parse */
+	uint64_t		 ng_errors;	/* ng commands answered with an error */
 	uint64_t		 calls_timed_out, calls_deleted;
 	uint64_t		 refused[REFUSED_MAX];	/* media not created, by why */
 	struct ended_totals	 ended;		/* shared with the workers */

@@ -16,7 +16,7 @@ enum {
 	OPT_SWITCH_PKTS, OPT_BUSY_PKTS, OPT_PROBATION_PKTS, OPT_GUARD_MS,
 	OPT_PTIME, OPT_SEQ_SLACK, OPT_SWITCH_INTERVAL, OPT_MAX_SWITCHES,
 	OPT_LOG, OPT_METRICS, OPT_JB, OPT_JB_DEPTH, OPT_JB_MAX,
-	OPT_MAX_CMD_RATE, OPT_RECORD_DIR,
+	OPT_MAX_CMD_RATE, OPT_RECORD_DIR, OPT_NG, OPT_DELETE_DELAY,
 };
 
 static const struct option long_options[] = {
@@ -24,6 +24,8 @@ static const struct option long_options[] = {
 	{ "listen6",		required_argument, NULL, '6' },
 	{ "advertise",		required_argument, NULL, 'A' },
 	{ "control",		required_argument, NULL, 's' },
+	{ "ng",			required_argument, NULL, OPT_NG },
+	{ "delete-delay",	required_argument, NULL, OPT_DELETE_DELAY },
 	{ "port-min",		required_argument, NULL, 'm' },
 	{ "port-max",		required_argument, NULL, 'M' },
 	{ "ttl",		required_argument, NULL, 'T' },
@@ -64,7 +66,8 @@ config_usage(FILE *out, const char *prog)
 {
 	fprintf(out,
 "usage: %s [options]\n"
-"RTP media relay with secure IP handover, driven by the rtpproxy protocol.\n"
+"RTP media relay with secure IP handover, driven by the rtpproxy protocol\n"
+"and rtpengine's ng protocol.\n"
 "\n"
 "Media\n"
 "  -l, --listen ADDR[/ADDR2]   media address(es); two for bridging (I/E)\n"
@@ -84,7 +87,10 @@ config_usage(FILE *out, const char *prog)
 "Control\n"
 "  -s, --control SOCKET        udp:HOST:PORT udp6:HOST:PORT unix:PATH\n"
 "                              cunix:PATH tcp:HOST:PORT (repeatable)\n"
-"                              [udp:127.0.0.1:22222]\n"
+"                              [udp:127.0.0.1:22222 unless --ng is given]\n"
+"      --ng SOCKET             rtpengine's ng protocol: udp:HOST:PORT\n"
+"                              udp6:[ADDR]:PORT tcp:HOST:PORT (repeatable)\n"
+"      --delete-delay SECONDS  ng delete: media flows this long first [30]\n"
 "  -n, --notify TARGET         permitted timeout-notification target:\n"
 "                              unix:PATH or tcp:HOST:PORT (repeatable)\n"
 "      --metrics HOST:PORT     serve Prometheus metrics at /metrics\n"
@@ -128,6 +134,7 @@ config_default(struct config *c)
 	c->port_min = 35000;
 	c->port_max = 65000;
 	c->ttl_s = 60;
+	c->delete_delay_s = 30;		/* rtpengine's default */
 	c->setup_ttl_s = 0;	/* 0: same as ttl */
 	c->log_level = LOG_LVL_INFO;
 	latch_config_default(&c->latch);
@@ -187,7 +194,7 @@ config_option_kind(const char *name)
 			return CONFIG_OPT_CMDLINE;
 		if (o->has_arg == no_argument)
 			return CONFIG_OPT_FLAG;
-		if (o->val == 's' || o->val == 'n')
+		if (o->val == 's' || o->val == 'n' || o->val == OPT_NG)
 			return CONFIG_OPT_LIST;
 		return CONFIG_OPT_VALUE;
 	}
@@ -212,7 +219,7 @@ config_parse_args(struct config *c, int argc, char **argv, char *err,
 	unsigned nadv;
 	int ch, lvl;
 	char lvlbuf[32], *colon;
-	bool new_ctl = true, new_notify = true;
+	bool new_ctl = true, new_notify = true, new_ng = true;
 
 	/* 0, not 1: glibc then forgets a previous argv entirely. */
 	optind = 0;
@@ -241,6 +248,23 @@ config_parse_args(struct config *c, int argc, char **argv, char *err,
 			if (c->nctl == CONFIG_MAX_CTL)
 				USAGE_ERR("-s: at most %d control sockets", CONFIG_MAX_CTL);
 			c->ctl[c->nctl++] = optarg;
+			break;
+		case OPT_NG:
+			if (new_ng)
+				c->nng = 0;
+			new_ng = false;
+			if (c->nng == CONFIG_MAX_CTL)
+				USAGE_ERR("--ng: at most %d ng sockets", CONFIG_MAX_CTL);
+			if (strncmp(optarg, "udp:", 4) != 0 && strncmp(optarg, "udp6:", 5) != 0 &&
+			    strncmp(optarg, "tcp:", 4) != 0 && strncmp(optarg, "tcp6:", 5) != 0)
+				USAGE_ERR("--ng: udp:HOST:PORT, udp6:[ADDR]:PORT or tcp:HOST:PORT: %s",
+				    optarg);
+			c->ng[c->nng++] = optarg;
+			break;
+		case OPT_DELETE_DELAY:
+			if (parse_uint(optarg, 0, 3600, &v) != 0)
+				USAGE_ERR("--delete-delay: 0..3600 seconds: %s", optarg);
+			c->delete_delay_s = (unsigned)v;
 			break;
 		case 'n':
 			if (new_notify)
@@ -398,7 +422,8 @@ config_finish(struct config *c, char *err, size_t errlen)
 	nadv = addr_is_set(&c->advertised[0]) + addr_is_set(&c->advertised[1]);
 	if (nadv != 0 && nadv != c->nifaces)
 		USAGE_ERR("-A must name as many addresses as -l");
-	if (c->nctl == 0)
+	/* Kamailio's rtpengine module also defaults to port 22222: no clash. */
+	if (c->nctl == 0 && c->nng == 0)
 		c->ctl[c->nctl++] = "udp:127.0.0.1:22222";
 	if (c->jb.depth_ms > c->jb.max_depth_ms)
 		USAGE_ERR("--jb-depth-ms %u is above --jb-max-ms %u",

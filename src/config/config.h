@@ -37,6 +37,9 @@ struct config {
 
 	const char	*ctl[CONFIG_MAX_CTL];	/* udp:H:P udp6:H:P unix:P tcp:H:P cunix:P */
 	unsigned	 nctl;
+	const char	*ng[CONFIG_MAX_CTL];	/* rtpengine's ng protocol: udp:, udp6:, tcp: */
+	unsigned	 nng;
+	unsigned	 delete_delay_s;	/* ng delete: media flows this long, then goes */
 	const char	*notify[CONFIG_MAX_NOTIFY]; /* permitted timeout targets */
 	unsigned	 nnotify;
 

@@ -1,6 +1,8 @@
 /*
  * ctl_net.c - control transports. Whatever the transport, a command ends
- * up in ctl_execute() and its reply goes back the way it came.
+ * up in its protocol's executor (ctl_execute() for rtpproxy, ng_execute()
+ * for ng) and its reply goes back the way it came, from the very address
+ * the request reached (Kamailio connect()s its UDP socket to the relay).
  */
 #include "control/ctl_net.h"
 
@@ -15,6 +17,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control/ng/bencode.h"
+#include "control/ng/ng.h"
 #include "control/rtpp/ctl_parse.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -29,17 +33,25 @@
 #define RCACHE_MAX	65536
 #define RATE_WARN_MS	10000	/* at most one "over the rate" line per 10 s */
 #define CTL_UDP_BATCH	64	/* replies held for one sendmmsg() */
+#define CTL_DGRAM_MAX	65536	/* the largest UDP datagram, and then some */
+/* An ng message on TCP: a cookie, a space and a document of one datagram's size. */
+#define NG_STREAM_MAX	(CTL_DGRAM_MAX + 256)
 
 enum ep_kind { EP_UDP, EP_LISTEN_ONESHOT, EP_LISTEN_LINES, EP_CONN_ONESHOT, EP_CONN_LINES };
 
+/* Which protocol an endpoint speaks. */
+enum ctl_proto { PROTO_RTPP, PROTO_NG };
+
 struct endpoint {
 	enum ep_kind	 kind;
+	enum ctl_proto	 proto;
 	int		 fd;
+	bool		 wildcard;	/* bound to 0.0.0.0 or ::: replies name their source */
 	char		*unix_path;	/* unlinked at close */
 	struct endpoint	*next, *prev;	/* connections, so shutdown can free them */
 	/* connections */
-	size_t		 used;
-	char		 buf[CTL_MAX_CMD + 1];
+	size_t		 used, cap;
+	char		*buf;
 };
 
 /* Replies held for one sendmmsg() at the end of a read pass (handle_udp). */
@@ -53,7 +65,7 @@ struct udp_replies {
 
 struct ctl_net {
 	int		 epfd;
-	struct endpoint	*listeners[CONFIG_MAX_CTL];
+	struct endpoint	*listeners[2 * CONFIG_MAX_CTL];	/* -s, then --ng */
 	unsigned	 nlisteners;
 	unsigned	 nconns;
 	struct endpoint	*conns;
@@ -61,18 +73,28 @@ struct ctl_net {
 	struct ratelimit cmd_rate;	/* --max-cmd-rate */
 	uint64_t	 rate_warn_ms;	/* last "over the rate" log line */
 	char		 reply[CTL_REPLY_MAX];
+	char		 rx[CTL_DGRAM_MAX + 1];
+	char		 key[CTL_DGRAM_MAX + sizeof(struct sockaddr_storage)];
 	struct udp_replies replies;
 };
 
 static struct endpoint *
-endpoint_new(enum ep_kind kind, int fd)
+endpoint_new(enum ep_kind kind, enum ctl_proto proto, int fd)
 {
 	struct endpoint *ep;
 
 	if ((ep = calloc(1, sizeof(*ep))) == NULL)
 		return NULL;
 	ep->kind = kind;
+	ep->proto = proto;
 	ep->fd = fd;
+	if (kind == EP_CONN_ONESHOT || kind == EP_CONN_LINES) {
+		ep->cap = proto == PROTO_NG ? NG_STREAM_MAX : CTL_MAX_CMD + 1;
+		if ((ep->buf = malloc(ep->cap)) == NULL) {
+			free(ep);
+			return NULL;
+		}
+	}
 	return ep;
 }
 
@@ -105,12 +127,13 @@ endpoint_close(struct ctl_net *n, struct endpoint *ep)
 		unlink(ep->unix_path);
 		free(ep->unix_path);
 	}
+	free(ep->buf);
 	free(ep);
 }
 
-/* Open one -s socket. Returns an endpoint or NULL with err filled. */
+/* Open one -s or --ng socket. Returns an endpoint or NULL with err filled. */
 static struct endpoint *
-open_one(const char *spec, char *err, size_t errlen)
+open_one(const char *spec, enum ctl_proto proto, char *err, size_t errlen)
 {
 	struct endpoint *ep;
 	struct sockaddr_un sun;
@@ -132,12 +155,27 @@ open_one(const char *spec, char *err, size_t errlen)
 		if ((fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 			goto syserr;
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		/* On a wildcard address, learn where each request arrived. */
+		if (type == SOCK_DGRAM && addr_is_any(&a))
+			(void)setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+			    family == AF_INET6 ? IPV6_RECVPKTINFO : IP_PKTINFO, &on,
+			    sizeof(on));
 		if (bind(fd, &a.u.sa, a.len) != 0 ||
 		    (type == SOCK_STREAM && listen(fd, 128) != 0)) {
 			close(fd);
 			goto syserr;
 		}
-		return endpoint_new(kind, fd);
+		if ((ep = endpoint_new(kind, proto, fd)) == NULL) {
+			close(fd);
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		ep->wildcard = type == SOCK_DGRAM && addr_is_any(&a);
+		return ep;
+	}
+	if (proto == PROTO_NG) {
+		snprintf(err, errlen, "ng socket %s: udp:, udp6: or tcp: only", spec);
+		return NULL;
 	}
 	/* unix:PATH (one command per connection) or cunix:PATH (lines). */
 	kind = strncmp(spec, "cunix:", 6) == 0 ? EP_LISTEN_LINES : EP_LISTEN_ONESHOT;
@@ -157,7 +195,8 @@ open_one(const char *spec, char *err, size_t errlen)
 		close(fd);
 		goto syserr;
 	}
-	if ((ep = endpoint_new(kind, fd)) == NULL || (ep->unix_path = strdup(rest)) == NULL) {
+	if ((ep = endpoint_new(kind, proto, fd)) == NULL ||
+	    (ep->unix_path = strdup(rest)) == NULL) {
 		free(ep);
 		close(fd);
 		snprintf(err, errlen, "out of memory");
@@ -185,8 +224,11 @@ ctl_net_open(const struct config *cfg, int epfd, char *err, size_t errlen)
 	n->epfd = epfd;
 	ratelimit_init(&n->cmd_rate, cfg->max_cmd_rate, cfg->max_cmd_rate,
 	    now_ms() * 1000);
-	for (i = 0; i < cfg->nctl; i++) {
-		if ((ep = open_one(cfg->ctl[i], err, errlen)) == NULL ||
+	for (i = 0; i < cfg->nctl + cfg->nng; i++) {
+		bool ng = i >= cfg->nctl;
+		const char *spec = ng ? cfg->ng[i - cfg->nctl] : cfg->ctl[i];
+
+		if ((ep = open_one(spec, ng ? PROTO_NG : PROTO_RTPP, err, errlen)) == NULL ||
 		    watch(n, ep) != 0) {
 			if (ep)
 				endpoint_close(n, ep);
@@ -194,7 +236,7 @@ ctl_net_open(const struct config *cfg, int epfd, char *err, size_t errlen)
 			return NULL;
 		}
 		n->listeners[n->nlisteners++] = ep;
-		log_info("control socket %s", cfg->ctl[i]);
+		log_info("%s control socket %s", ng ? "ng" : "rtpproxy", spec);
 	}
 	return n;
 }
@@ -221,27 +263,33 @@ ctl_net_tick(struct ctl_net *n, uint64_t now)
 }
 
 /*
- * Execute one command, unless it is over --max-cmd-rate: then it gets E98,
- * which sends the SIP proxy to another relay, and is counted (*refused,
- * if not NULL, is then set).
+ * Execute one command of the endpoint's protocol, unless it is over
+ * --max-cmd-rate: then it is refused with the answer that sends a SIP
+ * proxy to another relay (E98; ng's "Parallel session limit reached"),
+ * and counted (*refused, if not NULL, is then set).
  */
 static size_t
-execute(struct ctl_net *n, struct call_ctx *ctx, const char *cmd, size_t len,
-    const struct addr *from, char *out, size_t outlen, bool *refused)
+execute(struct ctl_net *n, struct call_ctx *ctx, enum ctl_proto proto,
+    const char *cmd, size_t len, const struct addr *from, char *out, size_t outlen,
+    bool *refused)
 {
 	uint64_t now = now_ms();
 
 	if (ratelimit_take(&n->cmd_rate, now * 1000))
-		return ctl_execute(ctx, cmd, len, from, out, outlen);
+		return proto == PROTO_NG ? ng_execute(ctx, cmd, len, from, out, outlen) :
+		    ctl_execute(ctx, cmd, len, from, out, outlen);
 	if (refused != NULL)
 		*refused = true;
 	ctx->cmds_refused++;
 	if (n->rate_warn_ms == 0 || now - n->rate_warn_ms >= RATE_WARN_MS) {
 		log_warn("control: over --max-cmd-rate %u/s, %" PRIu64
-		    " command(s) refused with E%d so far", ctx->cfg->max_cmd_rate,
-		    ctx->cmds_refused, E_OVERLOAD);
+		    " command(s) refused so far", ctx->cfg->max_cmd_rate,
+		    ctx->cmds_refused);
 		n->rate_warn_ms = now;
 	}
+	if (proto == PROTO_NG)
+		return (size_t)snprintf(out, outlen, "d6:result5:error12:error-reason"
+		    "30:Parallel session limit reachede");
 	return (size_t)snprintf(out, outlen, "E%d\n", E_OVERLOAD);
 }
 
@@ -275,11 +323,6 @@ reply_udp(struct udp_replies *r, int fd, const char *reply, size_t len,
 {
 	struct mmsghdr *m;
 
-	if (len > RCACHE_REPLY_MAX) {
-		if (sendto(fd, reply, len, 0, (const struct sockaddr *)to, tolen) < 0)
-			log_debug("control: reply not sent: %s", strerror(errno));
-		return;
-	}
 	memcpy(r->buf[r->n], reply, len);
 	memcpy(&r->to[r->n], to, tolen);
 	r->iov[r->n].iov_base = r->buf[r->n];
@@ -294,55 +337,144 @@ reply_udp(struct udp_replies *r, int fd, const char *reply, size_t len,
 		replies_flush(r, fd);
 }
 
+/* Where a request arrived on a wildcard socket: the reply leaves from there. */
+struct arrival {
+	union {
+		struct cmsghdr	 align;
+		char		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} u;
+	size_t		 len;
+};
+
+static ssize_t
+recv_request(struct endpoint *ep, char *buf, size_t len, struct sockaddr_storage *ss,
+    socklen_t *sl, struct arrival *arr)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr mh;
+	ssize_t got;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = ss;
+	mh.msg_namelen = sizeof(*ss);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = ep->wildcard ? arr->u.buf : NULL;
+	mh.msg_controllen = ep->wildcard ? sizeof(arr->u.buf) : 0;
+	got = recvmsg(ep->fd, &mh, MSG_TRUNC);
+	*sl = mh.msg_namelen;
+	arr->len = ep->wildcard ? mh.msg_controllen : 0;
+	return got;
+}
+
+/* Send one reply at once, from where the request arrived. */
+static void
+send_reply_now(struct endpoint *ep, const char *reply, size_t len,
+    const struct sockaddr_storage *to, socklen_t tolen, const struct arrival *arr)
+{
+	struct iovec iov = { (void *)(uintptr_t)reply, len };
+	struct cmsghdr *cm;
+	struct msghdr mh;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = (void *)(uintptr_t)to;
+	mh.msg_namelen = tolen;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (arr->len > 0) {
+		mh.msg_control = (void *)(uintptr_t)arr->u.buf;
+		mh.msg_controllen = arr->len;
+		/* Only the source address: the interface is for routing to pick. */
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO)
+				((struct in_pktinfo *)(void *)CMSG_DATA(cm))->ipi_ifindex = 0;
+			else if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO)
+				((struct in6_pktinfo *)(void *)CMSG_DATA(cm))->ipi6_ifindex = 0;
+		}
+	}
+	if (sendmsg(ep->fd, &mh, MSG_DONTWAIT) < 0)
+		log_debug("control: reply not sent: %s", strerror(errno));
+}
+
+/*
+ * ng's cookie is everything before the first space, whatever its bytes;
+ * the document starts right after that one space. No space, or an empty
+ * cookie: no reply could be matched, so the datagram is only counted.
+ */
+static int
+ng_split_cookie(const char *buf, size_t len, struct ctl_str *cookie,
+    const char **doc, size_t *doclen)
+{
+	const char *sp = memchr(buf, ' ', len);
+
+	if (sp == NULL || sp == buf)
+		return -1;
+	cookie->p = buf;
+	cookie->len = (size_t)(sp - buf);
+	*doc = sp + 1;
+	*doclen = len - cookie->len - 1;
+	return 0;
+}
+
 /* UDP: "cookie command" in, "cookie reply" out, resends from the cache. */
 static void
 handle_udp(struct ctl_net *n, struct call_ctx *ctx, struct endpoint *ep)
 {
-	char buf[CTL_MAX_CMD + 1], key[CTL_MAX_CMD + 64], *out = n->reply;
+	char *buf = n->rx, *out = n->reply;
 	struct sockaddr_storage ss;
+	struct arrival arr;
 	socklen_t sl;
 	struct ctl_str cookie;
 	struct addr from;
 	const char *cmd, *cached;
-	size_t cmdlen, klen, rlen;
+	size_t cmdlen, klen, rlen, maxlen;
 	ssize_t got;
 	unsigned i;
+	int split;
 	bool refused;
 
+	maxlen = ep->proto == PROTO_NG ? CTL_DGRAM_MAX : CTL_MAX_CMD;
 	/* Bounded: a flood of commands must not starve the rest of the loop. */
 	for (i = 0; i < 64; i++) {
-		sl = sizeof(ss);
-		got = recvfrom(ep->fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss, &sl);
-		if (got < 0)
+		if ((got = recv_request(ep, buf, CTL_DGRAM_MAX, &ss, &sl, &arr)) < 0)
 			break;
 		addr_from_sockaddr(&from, (struct sockaddr *)&ss, sl);
-		if ((size_t)got > CTL_MAX_CMD ||
-		    ctl_split_cookie(buf, (size_t)got, &cookie, &cmd, &cmdlen) != 0) {
+		split = (size_t)got > maxlen ? -1 : ep->proto == PROTO_NG ?
+		    ng_split_cookie(buf, (size_t)got, &cookie, &cmd, &cmdlen) :
+		    ctl_split_cookie(buf, (size_t)got, &cookie, &cmd, &cmdlen);
+		if (split != 0) {
+			if (ep->proto == PROTO_NG)
+				ctx->ng_malformed++;
 			log_debug("control: datagram without cookie or too long, dropped");
 			continue;
 		}
 		/* Key: cookie + sender, so two proxies' cookies never collide. */
 		klen = cookie.len;
-		memcpy(key, cookie.p, klen);
-		memcpy(key + klen, &ss, sl);
+		memcpy(n->key, cookie.p, klen);
+		memcpy(n->key + klen, &ss, sl);
 		klen += sl;
-		if ((cached = rcache_get(&n->rcache, key, klen, &rlen)) == NULL) {
+		if ((cached = rcache_get(&n->rcache, n->key, klen, &rlen)) == NULL) {
 			memcpy(out, cookie.p, cookie.len);
 			out[cookie.len] = ' ';
 			rlen = cookie.len + 1;
 			refused = false;
-			if (rlen < CTL_REPLY_MAX - 16)
-				rlen += execute(n, ctx, cmd, cmdlen, &from, out + rlen,
-				    CTL_REPLY_MAX - rlen, &refused);
+			if (rlen < CTL_REPLY_MAX - 256)
+				rlen += execute(n, ctx, ep->proto, cmd, cmdlen, &from,
+				    out + rlen, CTL_REPLY_MAX - rlen, &refused);
 			/*
-			 * Big replies come from read-only commands: re-running is
-			 * harmless. A refusal is not cached: a resend may run.
+			 * rtpproxy's big replies come from read-only commands:
+			 * re-running them is harmless. Every ng reply is kept: a
+			 * retransmitted offer must not run twice. A refusal is
+			 * not cached: a resend may run.
 			 */
-			if (rlen <= RCACHE_REPLY_MAX && !refused)
-				(void)rcache_put(&n->rcache, key, klen, out, rlen, now_ms());
+			if ((ep->proto == PROTO_NG || rlen <= RCACHE_REPLY_MAX) && !refused)
+				(void)rcache_put(&n->rcache, n->key, klen, out, rlen, now_ms());
 			cached = out;
 		}
-		reply_udp(&n->replies, ep->fd, cached, rlen, &ss, sl);
+		if (arr.len > 0 || rlen > RCACHE_REPLY_MAX)
+			send_reply_now(ep, cached, rlen, &ss, sl, &arr);
+		else
+			reply_udp(&n->replies, ep->fd, cached, rlen, &ss, sl);
 	}
 	replies_flush(&n->replies, ep->fd);
 }
@@ -360,7 +492,7 @@ handle_accept(struct ctl_net *n, struct endpoint *ep)
 			continue;
 		}
 		c = endpoint_new(ep->kind == EP_LISTEN_ONESHOT ?
-		    EP_CONN_ONESHOT : EP_CONN_LINES, fd);
+		    EP_CONN_ONESHOT : EP_CONN_LINES, ep->proto, fd);
 		if (c == NULL || watch(n, c) != 0) {
 			free(c);
 			close(fd);
@@ -382,13 +514,62 @@ reply_stream(struct endpoint *c, const char *reply, size_t len)
 		log_debug("control: stream reply not sent: %s", strerror(errno));
 }
 
+/*
+ * ng on TCP: "cookie SP document", one after another; a message ends
+ * where its bencode dictionary ends. A document that cannot be decoded
+ * leaves no way to find the next one: it is answered, then the
+ * connection is closed.
+ */
+static void
+handle_ng_stream(struct ctl_net *n, struct call_ctx *ctx, struct endpoint *c)
+{
+	struct bdoc d;
+	struct bnode *root;
+	struct ctl_str cookie;
+	const char *doc;
+	char err[128];
+	size_t doclen, used, start = 0, rlen;
+	int rc;
+
+	while (start < c->used) {
+		if (ng_split_cookie(c->buf + start, c->used - start, &cookie, &doc,
+		    &doclen) != 0)
+			break;		/* no space yet: wait for more */
+		bdoc_init(&d);
+		rc = bencode_decode(&d, doc, doclen, &root, &used, err, sizeof(err));
+		bdoc_free(&d);
+		if (rc == -2)
+			break;
+		if (rc != 0)
+			used = doclen;	/* answered with the decoder's error */
+		memcpy(n->reply, cookie.p, cookie.len);
+		n->reply[cookie.len] = ' ';
+		rlen = cookie.len + 1;
+		rlen += execute(n, ctx, PROTO_NG, doc, used, NULL, n->reply + rlen,
+		    CTL_REPLY_MAX - rlen, NULL);
+		reply_stream(c, n->reply, rlen);
+		if (rc != 0) {
+			endpoint_close(n, c);
+			return;
+		}
+		start = (size_t)(doc - c->buf) + used;
+	}
+	memmove(c->buf, c->buf + start, c->used - start);
+	c->used -= start;
+	if (c->used == c->cap - 1) {
+		log_warn("control: ng message over %zu bytes on TCP, connection closed",
+		    c->cap - 1);
+		endpoint_close(n, c);
+	}
+}
+
 static void
 handle_stream(struct ctl_net *n, struct call_ctx *ctx, struct endpoint *c)
 {
 	ssize_t got;
 	size_t rlen, start, i;
 
-	got = recv(c->fd, c->buf + c->used, sizeof(c->buf) - 1 - c->used, 0);
+	got = recv(c->fd, c->buf + c->used, c->cap - 1 - c->used, 0);
 	if (got < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (got <= 0) {
@@ -396,9 +577,13 @@ handle_stream(struct ctl_net *n, struct call_ctx *ctx, struct endpoint *c)
 		return;
 	}
 	c->used += (size_t)got;
+	if (c->proto == PROTO_NG) {
+		handle_ng_stream(n, ctx, c);
+		return;
+	}
 	if (c->kind == EP_CONN_ONESHOT) {
 		/* Kamailio writes one command, no newline, and waits for the reply. */
-		rlen = execute(n, ctx, c->buf, c->used, NULL, n->reply,
+		rlen = execute(n, ctx, PROTO_RTPP, c->buf, c->used, NULL, n->reply,
 		    CTL_REPLY_MAX, NULL);
 		reply_stream(c, n->reply, rlen);
 		endpoint_close(n, c);
@@ -408,15 +593,15 @@ handle_stream(struct ctl_net *n, struct call_ctx *ctx, struct endpoint *c)
 		if (c->buf[i] != '\n')
 			continue;
 		if (i > start) {
-			rlen = execute(n, ctx, c->buf + start, i - start, NULL,
-			    n->reply, CTL_REPLY_MAX, NULL);
+			rlen = execute(n, ctx, PROTO_RTPP, c->buf + start, i - start,
+			    NULL, n->reply, CTL_REPLY_MAX, NULL);
 			reply_stream(c, n->reply, rlen);
 		}
 		start = i + 1;
 	}
 	memmove(c->buf, c->buf + start, c->used - start);
 	c->used -= start;
-	if (c->used == sizeof(c->buf) - 1) {
+	if (c->used == c->cap - 1) {
 		rlen = (size_t)snprintf(n->reply, CTL_REPLY_MAX, "E%d\n", E_TOO_BIG);
 		reply_stream(c, n->reply, rlen);
 		endpoint_close(n, c);

@@ -59,6 +59,17 @@ counter_get(const counter_t *c)
 
 struct leg;
 
+/*
+ * Where a party takes its RTCP. rtpproxy does not say: RTCP then leaves
+ * the way it came (muxed in, muxed out). ng says it through a=rtcp-mux,
+ * and then one party may mux while the other does not.
+ */
+enum rtcp_mux_mode {
+	MUX_AS_RECEIVED = 0,
+	MUX_ON,		/* on its RTP port */
+	MUX_OFF,	/* on its RTCP port */
+};
+
 struct stream {
 	int		 fd;
 	bool		 is_rtcp;
@@ -143,6 +154,8 @@ struct leg {
 	struct pt_set	 pts;		/* payload types this party may send */
 	struct stream_stats stats;	/* RTP from this party's peer */
 	struct rtcp_view rtcp_view;
+	enum rtcp_mux_mode rtcp_mux;	/* where RTCP for this party goes */
+	bool		 blocked;	/* what this party sends is dropped (ng block media) */
 	/* Jitter buffer / resizer for what this party sends; NULL = plain relay. */
 	struct mediaproc *mp;
 	struct timer_node timer;	/* in the worker's heap while mp holds packets */
@@ -177,6 +190,17 @@ struct media {
 	struct leg	 leg[2];
 	unsigned	 worker;	/* index of the owning worker */
 	bool		 answered;	/* an L (or a U with to-tag) was seen */
+	/*
+	 * Control thread only: what ng said of each party, so that a later
+	 * answer or query can be written without asking the worker.
+	 */
+	bool		 mux_offer[2];		/* the SDP sent to it offered a=rtcp-mux */
+	enum rtcp_mux_mode mux[2];	/* mirrors leg.rtcp_mux */
+	bool		 blocked[2];		/* mirrors leg.blocked */
+	char		 type[12];		/* m= media type, "" for rtpproxy media */
+	char		 proto[24];		/* m= protocol */
+	char		 label[2][32];		/* ng label of each party */
+	uint64_t	 delete_at_ms;		/* ng delete with a delay: 0 = not pending */
 	struct media	*wnext, *wprev;	/* [worker] its list of owned media */
 	/*
 	 * [worker] Detached, sockets out of epoll, freed at the end of the

@@ -10,7 +10,9 @@
  *     RTCP latch, which follows RTP; RTCP on an RTP port (rtcp-mux) passes
  *     only from the RTP peer.
  *  4. Accepted packets are queued for the other leg's socket of the same
- *     kind and leave in one sendmmsg() to the other leg's peer.
+ *     kind and leave in one sendmmsg() to the other leg's peer. RTCP goes
+ *     to where the other party takes it: its RTCP peer, or its RTP peer
+ *     when it muxes (ng rtcp-mux demux: one party muxes, the other not).
  *
  * No allocation, lock or hash lookup here: the stream comes from the epoll
  * event, the leg and the other leg from the stream.
@@ -188,18 +190,56 @@ observe_rtcp(struct leg *leg, const uint8_t *buf, size_t len, uint64_t us)
 	}
 }
 
+/* Where RTCP for leg `to`'s party goes: its RTCP peer, or muxed to its RTP peer. */
+static const struct addr *
+rtcp_destination(struct leg *to, struct stream **out)
+{
+	if (to->rtcp_mux == MUX_ON) {
+		*out = &to->rtp;
+		return latch_destination(&to->latch);
+	}
+	*out = &to->rtcp;
+	return addr_is_set(&to->rtcp_latch.peer) ? &to->rtcp_latch.peer : NULL;
+}
+
 /* Where packets accepted on `in` go: the other leg's peer, or nowhere. */
 static const struct addr *
 destination_for(struct stream *in, struct stream **out)
 {
 	struct leg *to = other_leg(in->leg);
 
-	if (in->is_rtcp) {
-		*out = &to->rtcp;
-		return addr_is_set(&to->rtcp_latch.peer) ? &to->rtcp_latch.peer : NULL;
-	}
+	if (in->is_rtcp)
+		return rtcp_destination(to, out);
 	*out = &to->rtp;
 	return latch_destination(&to->latch);
+}
+
+/*
+ * RTCP that came muxed on an RTP port, for a party that takes it on its
+ * RTCP port: it leaves alone, from the other leg's RTCP socket. RTCP is a
+ * packet every few seconds, so one sendto() is no cost.
+ */
+static void
+send_demuxed_rtcp(struct worker *w, struct stream *in, const uint8_t *buf, size_t len)
+{
+	struct stream *out;
+	const struct addr *dst = rtcp_destination(other_leg(in->leg), &out);
+
+	if (dst == NULL || addr_family(dst) != addr_family(&out->leg->local)) {
+		counter_add(&in->nodest_pkts, 1);
+		counter_add(&in->dropped_pkts, 1);
+		counter_add(&w->totals.dropped_pkts, 1);
+		return;
+	}
+	if (sendto(out->fd, buf, len, MSG_DONTWAIT, &dst->u.sa, dst->len) < 0) {
+		counter_add(&out->send_errors, 1);
+		counter_add(&in->dropped_pkts, 1);
+		counter_add(&w->totals.dropped_pkts, 1);
+		return;
+	}
+	counter_add(&in->relayed_pkts, 1);
+	counter_add(&in->relayed_bytes, len);
+	counter_add(&w->totals.tx_pkts, 1);
 }
 
 /* Send the n queued packets out of the other leg's socket. */
@@ -417,8 +457,17 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 			continue;
 		}
 		naccepted++;
+		if (s->leg->blocked) {		/* ng block media: learnt, not sent on */
+			ndropped++;
+			continue;
+		}
 		if (s->leg->media->rec != NULL)
 			record_packet(w, s, &src, rb->buf[i], len, &wall);
+		if (pkt.kind == PKT_RTCP && !s->is_rtcp &&
+		    other_leg(s->leg)->rtcp_mux == MUX_OFF) {
+			send_demuxed_rtcp(w, s, rb->buf[i], len);
+			continue;
+		}
 		if (s->leg->mp != NULL && pkt.kind == PKT_RTP) {
 			/* Opt-in jitter buffer / resizer: it sends itself. */
 			process_media(w, s->leg, rb->buf[i], len, &pkt, us);

@@ -133,6 +133,20 @@ worker_mediaproc(struct worker *w, struct media *m, unsigned leg, struct mediapr
 }
 
 int
+worker_leg_mode(struct worker *w, struct media *m, unsigned leg,
+    enum rtcp_mux_mode rtcp_mux, bool blocked)
+{
+	struct wmsg *msg;
+
+	if ((msg = msg_new(WMSG_LEG_MODE, m)) == NULL)
+		return -1;
+	msg->leg = leg;
+	msg->rtcp_mux = rtcp_mux;
+	msg->blocked = blocked;
+	return post_msg(w, msg);
+}
+
+int
 worker_detach(struct worker *w, struct media *m, const char *reason)
 {
 	struct wmsg *msg;
@@ -267,6 +281,10 @@ handle_messages(struct worker *w)
 			break;
 		case WMSG_RECORD:
 			m->media->rec = m->rec;
+			break;
+		case WMSG_LEG_MODE:
+			m->media->leg[m->leg].rtcp_mux = m->rtcp_mux;
+			m->media->leg[m->leg].blocked = m->blocked;
 			break;
 		case WMSG_RECORD_CLOSE:
 			/* The queue is FIFO: every packet for it was pushed before. */

@@ -22,6 +22,7 @@ enum wmsg_type {
 	WMSG_MEDIAPROC,	/* replace a leg's jitter buffer / resizer */
 	WMSG_RECORD,	/* start (file) or stop (NULL) recording a media */
 	WMSG_RECORD_CLOSE, /* no more packets for this file: close it */
+	WMSG_LEG_MODE,	/* a leg's rtcp-mux and block settings */
 };
 
 /* A poster waiting for WMSG_FLUSH on several workers. */
@@ -40,6 +41,8 @@ struct wmsg {
 	bool		 set_pts;
 	int		 asymmetric;	/* 1: becomes asymmetric (`A`), -1: unchanged */
 	struct mediaproc *mp;		/* WMSG_MEDIAPROC: the leg's new processing */
+	enum rtcp_mux_mode rtcp_mux;	/* WMSG_LEG_MODE */
+	bool		 blocked;
 	struct record_file *rec;	/* WMSG_RECORD, WMSG_RECORD_CLOSE */
 	const char	*reason;	/* WMSG_DETACH: a static string for the log */
 	struct flush_wait *flush;	/* WMSG_FLUSH */
@@ -86,6 +89,10 @@ int	worker_detach(struct worker *w, struct media *m, const char *reason);
 int	worker_record(struct worker *w, struct media *m, struct record_file *f);
 /* After the last packet for f was queued: have the worker close it. */
 int	worker_record_close(struct worker *w, struct record_file *f);
+/* Leg `leg` of m: does its party mux RTCP, is what it sends dropped. */
+int	worker_leg_mode(struct worker *w, struct media *m, unsigned leg,
+	    enum rtcp_mux_mode rtcp_mux,
+	    bool blocked);
 /* Hand leg `leg` of m a new mediaproc (NULL: plain relay again). */
 int	worker_mediaproc(struct worker *w, struct media *m, unsigned leg, struct mediaproc *mp);
 
