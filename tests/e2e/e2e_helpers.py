@@ -256,7 +256,8 @@ def parse_info(reply: str) -> dict[str, int]:
 
 class ControlTap(threading.Thread):
     """A UDP forwarder between Kamailio and the relay's control socket that
-    records every command and reply.  Kamailio talks to (listen_ip,
+    records every command and reply (rtpproxy or ng: both put the cookie
+    before the first space).  Kamailio talks to (listen_ip,
     listen_port); the tap talks to the relay from its own socket and routes
     each reply back by cookie."""
 
@@ -273,6 +274,7 @@ class ControlTap(threading.Thread):
         self.stop_event = threading.Event()
         self.lock = threading.Lock()
         self.transcript: list[tuple[float, str, str]] = []
+        self.raw: list[tuple[float, str, bytes]] = []
         self._clients: dict[str, tuple[str, int]] = {}
         self.t0 = time.monotonic()
 
@@ -297,8 +299,10 @@ class ControlTap(threading.Thread):
     def _handle(self, kind: str, data: bytes, src):
         text = data.decode(errors="replace")
         cookie = text.split(" ", 1)[0]
+        t = time.monotonic() - self.t0
         with self.lock:
-            self.transcript.append((time.monotonic() - self.t0, kind, text))
+            self.transcript.append((t, kind, text))
+            self.raw.append((t, kind, bytes(data)))
         try:
             if kind == "cmd":
                 self._clients[cookie] = src
@@ -319,6 +323,11 @@ class ControlTap(threading.Thread):
     def records(self) -> list[tuple[float, str, str]]:
         with self.lock:
             return list(self.transcript)
+
+    def raw_records(self) -> list[tuple[float, str, bytes]]:
+        """As records(), with the datagrams as bytes (for bencode)."""
+        with self.lock:
+            return list(self.raw)
 
     def dump(self, path: Path) -> None:
         with open(path, "w") as f:
@@ -490,3 +499,72 @@ def sdp_media(message: str) -> tuple[str | None, int | None]:
     c = re.search(r"^c=IN IP4 ([0-9.]+)\s*$", message, re.M)
     m = re.search(r"^m=audio (\d+) ", message, re.M)
     return (c.group(1) if c else None, int(m.group(1)) if m else None)
+
+
+# --------------------------------------------------------------------------
+# Shared by the Kamailio tests
+
+
+def render_template(template: Path, out: Path, values: dict) -> Path:
+    """Copy template to out with every @KEY@ replaced; fails if any
+    placeholder is left."""
+    text = template.read_text()
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", str(value))
+    left = re.findall(r"@[A-Z_]+@", text)
+    assert not left, f"{template.name}: unfilled placeholders {left}"
+    out.write_text(text)
+    return out
+
+
+def sip_ping(src_ip: str, ip: str, port: int) -> str | None:
+    """One OPTIONS to a SIP server; the first line of its answer, if any."""
+    branch = f"z9hG4bK-e2e-{time.monotonic_ns()}"
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((src_ip, 0))
+        lport = s.getsockname()[1]
+        msg = (f"OPTIONS sip:ping@{ip}:{port} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP {src_ip}:{lport};branch={branch}\r\n"
+               f"From: <sip:e2e@{src_ip}>;tag=e2e\r\n"
+               f"To: <sip:ping@{ip}>\r\n"
+               f"Call-ID: {branch}@e2e\r\nCSeq: 1 OPTIONS\r\n"
+               "Max-Forwards: 5\r\nContent-Length: 0\r\n\r\n")
+        s.settimeout(0.3)
+        s.sendto(msg.encode(), (ip, port))
+        try:
+            data, _ = s.recvfrom(65535)
+        except socket.timeout:
+            return None
+        return data.decode(errors="replace").split("\r\n", 1)[0]
+
+
+def ephemeral_port_low(floor: int) -> int:
+    """The bottom of the kernel's ephemeral port range, at least floor."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range")
+                  .read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    return max(low, floor)
+
+
+def sipp_call_counts(stats: dict[str, str]) -> tuple[int, int]:
+    """(successful, failed) calls from sipp_final_stats()."""
+    def num(key):
+        try:
+            return int(stats.get(key, "0") or 0)
+        except ValueError:
+            return 0
+    return num("SuccessfulCall(C)"), num("FailedCall(C)")
+
+
+def sanitizer_reports(path: Path) -> list[str]:
+    """ASan/UBSan/LSan report lines in a process's stderr (an ASan build
+    under ctest reports there, at exit for leaks)."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return []
+    return [l for l in text.splitlines()
+            if re.search(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|"
+                         r"runtime error:|SUMMARY: \w+Sanitizer", l)]

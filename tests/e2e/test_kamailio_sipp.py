@@ -27,17 +27,17 @@ import math
 import os
 import re
 import shutil
-import socket
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from e2e_helpers import (SUMMARY, ControlTap, Proc, RtpSinks, free_udp_port,
-                         parse_info, parse_pcap, pick_port_block, rtpp_command,
-                         sdp_media, sipp_final_stats, sipp_messages,
-                         udp_ports_free, wait_until)
+from e2e_helpers import (SUMMARY, ControlTap, Proc, RtpSinks,
+                         ephemeral_port_low, free_udp_port, parse_info,
+                         parse_pcap, pick_port_block, render_template,
+                         rtpp_command, sanitizer_reports, sdp_media,
+                         sip_ping, sipp_call_counts, sipp_final_stats,
+                         sipp_messages, udp_ports_free, wait_until)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -58,6 +58,19 @@ TOLERANCE = 0.01         # packets: relayed/delivered vs sent
 KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
 SIPP = shutil.which("sipp") or "/usr/bin/sipp"
 KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+
+
+_render = render_template
+_sipp_call_counts = sipp_call_counts
+_sanitizer_reports = sanitizer_reports
+
+
+def _sip_ping(ip: str, port: int) -> str | None:
+    return sip_ping(PROXY_IP, ip, port)
+
+
+def _ephemeral_port_low() -> int:
+    return ephemeral_port_low(20000 + 4 * CALLS + 64)
 
 
 def _relay_binary() -> str:
@@ -96,16 +109,6 @@ def _prerequisites() -> None:
                     "needs root (CAP_NET_RAW)")
 
 
-def _render(template: Path, out: Path, values: dict[str, str]) -> Path:
-    text = template.read_text()
-    for key, value in values.items():
-        text = text.replace(f"@{key}@", str(value))
-    left = re.findall(r"@[A-Z_]+@", text)
-    assert not left, f"{template.name}: unfilled placeholders {left}"
-    out.write_text(text)
-    return out
-
-
 def _start_relay(kind: str, binary: str, ctl_port: int, port_min: int,
                  port_max: int, logdir: Path) -> Proc:
     if kind == "rtpengine":
@@ -133,45 +136,6 @@ def _start_relay(kind: str, binary: str, ctl_port: int, port_min: int,
         raise RuntimeError(f"{kind} gave no usable reply to V: {reply!r}\n"
                            f"{relay.tail()}")
     return relay
-
-
-def _sip_ping(ip: str, port: int) -> str | None:
-    """One OPTIONS to Kamailio; the first line of its answer, if any."""
-    branch = f"z9hG4bK-e2e-{time.monotonic_ns()}"
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((PROXY_IP, 0))
-        lport = s.getsockname()[1]
-        msg = (f"OPTIONS sip:ping@{ip}:{port} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP {PROXY_IP}:{lport};branch={branch}\r\n"
-               f"From: <sip:e2e@{PROXY_IP}>;tag=e2e\r\n"
-               f"To: <sip:ping@{ip}>\r\n"
-               f"Call-ID: {branch}@e2e\r\nCSeq: 1 OPTIONS\r\n"
-               "Max-Forwards: 5\r\nContent-Length: 0\r\n\r\n")
-        s.settimeout(0.3)
-        s.sendto(msg.encode(), (ip, port))
-        try:
-            data, _ = s.recvfrom(65535)
-        except socket.timeout:
-            return None
-        return data.decode(errors="replace").split("\r\n", 1)[0]
-
-
-def _ephemeral_port_low() -> int:
-    try:
-        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range")
-                  .read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768
-    return max(low, 20000 + 4 * CALLS + 64)
-
-
-def _sipp_call_counts(stats: dict[str, str]) -> tuple[int, int]:
-    def num(key):
-        try:
-            return int(stats.get(key, "0") or 0)
-        except ValueError:
-            return 0
-    return num("SuccessfulCall(C)"), num("FailedCall(C)")
 
 
 @dataclass
@@ -413,18 +377,6 @@ def e2e_run(e2e_artifacts) -> Run:
     _collect_sdp(run, f["uac_msgs.log"], f["uas_msgs.log"])
     _summarize(run, workdir)
     return run
-
-
-def _sanitizer_reports(path: Path) -> list[str]:
-    """ASan/UBSan/LSan report lines in the relay's stderr (an ASan build
-    under ctest reports there, at exit for leaks)."""
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return []
-    return [l for l in text.splitlines()
-            if re.search(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|"
-                         r"runtime error:|SUMMARY: \w+Sanitizer", l)]
 
 
 def _commands(run: Run) -> dict[str, tuple[str, str | None]]:
