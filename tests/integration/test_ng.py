@@ -8,7 +8,22 @@ Where rtproam deliberately differs from rtpengine 10.5 a test holds both
 expectations in a dict keyed by relay. Other differences seen while writing
 these tests (for the closing note):
 
-- (filled in below as found)
+- `delete` with only a call-id: rtpengine answers a bare {"result": "ok"},
+  without the statistics it gives when a tag is named (ng-protocol.md §2.1
+  says statistics).
+- strict-source: rtpengine applies it only once its endpoint is confirmed
+  (3 s after signalling). Before that a stranger's packets are relayed, the
+  stranger becomes the party's endpoint, and no error is counted
+  (test_ng_control.test_strict_source).
+- Forks with via-branch: after a second branch answers, rtpengine no longer
+  relays what the caller sends to the port of the first branch's answer
+  ("Not switching from local socket ... (not in list)"); the caller's media
+  follows the latest answer only.
+- The move of a phone with the same SSRC within the first seconds of a call
+  is followed at the first packet by both relays; rtpengine follows because
+  it is still learning, not because it checked the SSRC (the attacker test
+  shows the same mechanism handing the call to a stranger).
+- A 10,000-line SDP (50 KB) is relayed whole by rtpengine (a 50 KB reply).
 
 This file: framing basics, offer/answer/query/list/delete, media both ways,
 re-INVITEs, hold, several m= lines, IPv6, rtcp-mux, forks, late offer.
@@ -20,7 +35,7 @@ import socket
 
 import pytest
 
-from ngrelay import RELAY_IP, RELAY_IP6, NgCall, ng_relay, quiet, relay, relayed  # noqa: F401
+from ngrelay import RELAY_IP, RELAY_IP6, NgCall, quiet, relayed
 from ngclient import audio_sdp, bdecode, bencode, make_sdp, parse_sdp  # noqa: I100 (after ngrelay)
 from rtpp import exchange_media, is_rtcp, parse_rtp, rtcp_sr
 
@@ -111,6 +126,29 @@ def test_rtp_and_rtcp_both_ways_and_totals(relay, phones):
     # delete reports the same totals.
     d = call.delete(delete_delay=0)
     assert d["totals"]["RTP"]["packets"] == 2 * N and d["totals"]["RTCP"]["packets"] == 4
+
+
+# Attributes of the rewritten media section for an offer with a=ptime and a
+# custom attribute and static PTs only. rtproam keeps every line where it
+# was, adds no a=rtpmap for static PTs, and appends its generated lines at
+# the end; rtpengine writes a=rtpmap for static PTs and moves a=ptime after
+# its generated block.
+SDP_ATTRS = {
+    "rtproam": ["ptime:20", "x-custom:keep", "sendrecv", "rtcp:{rtcp}"],
+    "rtpengine": ["x-custom:keep", "rtpmap:0 PCMU/8000", "rtpmap:8 PCMA/8000", "sendrecv",
+                  "rtcp:{rtcp}", "ptime:20"],
+}
+
+
+def test_sdp_attribute_layout(relay, phones):
+    a = phones("127.0.0.2", name="A")
+    _, to_b = relay.offer("layout@ng", "f", audio_sdp(a.ip, a.port, fmts=[0, 8],
+                                                      attrs=["ptime:20", "x-custom:keep"]))
+    m = to_b.audio
+    want = [x.format(rtcp=m.port + 1) for x in relay.expect(SDP_ATTRS)]
+    assert m.attrs == want, to_b.text
+    assert [ln[:2] for ln in to_b.lines()] == ["v=", "o=", "s=", "c=", "t=", "m="] + \
+        ["a="] * len(want)
 
 
 # ---------------------------------------------------------------- re-INVITEs
