@@ -138,7 +138,7 @@ def _start_relay(kind: str, binary: str, ng_port: int, rtpp_port: int,
                 "--ng", f"udp:{RELAY_IP}:{ng_port}", "-d", RELAY_LOGLEVEL]
     relay = Proc("relay", argv, logdir, cwd=logdir)
     # Ready when it answers an ng ping.
-    with NgClient((RELAY_IP, ng_port), timeout=0.2, tries=1) as ng:
+    with NgClient(RELAY_IP, ng_port, timeout=0.2, tries=1) as ng:
         reply = wait_until(
             lambda: (not relay.alive()) or ng.command("ping"),
             timeout=10, interval=0.1)
@@ -165,7 +165,7 @@ def _relay_counters(kind: str, ng_port: int, rtpp_port: int) -> dict:
         return {"received": info.get("packets received"),
                 "relayed": info["packets transmitted"],
                 "sessions": info.get("active sessions"), "raw": info}
-    with NgClient((RELAY_IP, ng_port)) as ng:
+    with NgClient(RELAY_IP, ng_port) as ng:
         reply = ng.command("statistics")
     try:
         total = reply["statistics"]["totalstatistics"]

@@ -259,3 +259,8 @@ def phones():
     yield make
     for p in made:
         p.close()
+
+
+# The ng tests' fixtures: `ng_relay` (a factory parametrized over rtproam and
+# rtpengine) and `relay` (one relay of that kind). See ngrelay.py.
+from ngrelay import ng_relay, relay  # noqa: E402,F401
