@@ -33,8 +33,10 @@ failed=0
 
 # target and the longest input worth trying: a control command may be
 # 8 KiB plus its cookie; a datagram a little over an MTU shows every RTP
-# and RTCP length rule; 4 KiB of latch events is a call of ~250 packets.
-for spec in fuzz_ctl_parse:8400 fuzz_rtp:2048 fuzz_rtcp:2048 fuzz_latch:4096; do
+# and RTCP length rule; 4 KiB of latch events is a call of ~250 packets;
+# an SDP comes from an ng datagram of at most 64 KiB.
+for spec in fuzz_ctl_parse:8400 fuzz_rtp:2048 fuzz_rtcp:2048 fuzz_latch:4096 \
+    fuzz_sdp:65536; do
 	t=${spec%%:*}
 	maxlen=${spec#*:}
 	art=$out/artifacts/$t
