@@ -34,9 +34,9 @@ failed=0
 # target and the longest input worth trying: a control command may be
 # 8 KiB plus its cookie; a datagram a little over an MTU shows every RTP
 # and RTCP length rule; 4 KiB of latch events is a call of ~250 packets;
-# an ng document may fill a whole UDP datagram.
+# an ng document, and the SDP in it, may fill a whole UDP datagram.
 for spec in fuzz_ctl_parse:8400 fuzz_rtp:2048 fuzz_rtcp:2048 fuzz_latch:4096 \
-    fuzz_bencode:65536; do
+    fuzz_bencode:65536 fuzz_sdp:65536; do
 	t=${spec%%:*}
 	maxlen=${spec#*:}
 	art=$out/artifacts/$t

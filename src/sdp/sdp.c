@@ -26,6 +26,9 @@ struct parser {
 	size_t		 errlen;
 };
 
+static int	fail(struct parser *ps, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static int
 fail(struct parser *ps, const char *fmt, ...)
 {
@@ -269,7 +272,7 @@ parse_rtcp(struct sdp_media *m, struct sdp_str val)
 static void
 classify_attr(struct parser *ps, struct sdp_line *l)
 {
-	struct sdp_str name, val = { NULL, 0 };
+	struct sdp_str name, val;
 	struct sdp_media *m = ps->m;
 	struct sess_facts *sf = &ps->sess;
 	const char *colon;
@@ -277,6 +280,9 @@ classify_attr(struct parser *ps, struct sdp_line *l)
 
 	name.p = l->p + 2;
 	name.len = l->len - 2;
+	/* No value: an empty one at the end of the line, never NULL. */
+	val.p = l->p + l->len;
+	val.len = 0;
 	if ((colon = memchr(name.p, ':', name.len)) != NULL) {
 		val.p = colon + 1;
 		val.len = (size_t)(name.p + name.len - val.p);

@@ -541,6 +541,19 @@ static const struct example_row examples[] = {
   "c=IN IP4 0.0.0.0\r\n"
   "a=sendonly\r\n"
   "a=rtcp:30001\r\n" },
+/* Found by fuzz/fuzz_sdp.c: an attribute without ":value" had no value. */
+{ "regress: a=rtcp without a value is owned and dropped",
+  "v=0\r\n"
+  "c=IN IP4 192.0.2.1\r\n"
+  "m=audio 4000 RTP/AVP 0\r\n"
+  "a=rtcp\r\n"
+  "a=ice-ufrag\r\n",
+  "a",
+  "v=0\r\n"
+  "c=IN IP4 203.0.113.1\r\n"
+  "m=audio 30000 RTP/AVP 0\r\n"
+  "a=sendrecv\r\n"
+  "a=rtcp:30001\r\n" },
 };
 #define NEXAMPLES	(sizeof(examples) / sizeof(examples[0]))
 
