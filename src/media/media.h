@@ -70,6 +70,17 @@ enum rtcp_mux_mode {
 	MUX_OFF,	/* on its RTCP port */
 };
 
+/*
+ * What ng said of a party, beyond its address: where its RTCP goes,
+ * whether what it sends is dropped (block media), whether nothing is sent
+ * to it (old-style hold, c=0.0.0.0). rtpproxy media leave it all zero.
+ */
+struct leg_mode {
+	enum rtcp_mux_mode rtcp_mux;
+	bool		 blocked;
+	bool		 held;
+};
+
 struct stream {
 	int		 fd;
 	bool		 is_rtcp;
@@ -154,8 +165,7 @@ struct leg {
 	struct pt_set	 pts;		/* payload types this party may send */
 	struct stream_stats stats;	/* RTP from this party's peer */
 	struct rtcp_view rtcp_view;
-	enum rtcp_mux_mode rtcp_mux;	/* where RTCP for this party goes */
-	bool		 blocked;	/* what this party sends is dropped (ng block media) */
+	struct leg_mode	 mode;
 	/* Jitter buffer / resizer for what this party sends; NULL = plain relay. */
 	struct mediaproc *mp;
 	struct timer_node timer;	/* in the worker's heap while mp holds packets */
@@ -195,8 +205,8 @@ struct media {
 	 * answer or query can be written without asking the worker.
 	 */
 	bool		 mux_offer[2];		/* the SDP sent to it offered a=rtcp-mux */
-	enum rtcp_mux_mode mux[2];	/* mirrors leg.rtcp_mux */
-	bool		 blocked[2];		/* mirrors leg.blocked */
+	struct leg_mode	 mode[2];		/* mirrors leg.mode */
+	struct addr	 signalled[2];		/* the address each party's SDP gave */
 	char		 type[12];		/* m= media type, "" for rtpproxy media */
 	char		 proto[24];		/* m= protocol */
 	char		 label[2][32];		/* ng label of each party */

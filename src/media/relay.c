@@ -194,7 +194,9 @@ observe_rtcp(struct leg *leg, const uint8_t *buf, size_t len, uint64_t us)
 static const struct addr *
 rtcp_destination(struct leg *to, struct stream **out)
 {
-	if (to->rtcp_mux == MUX_ON) {
+	if (to->mode.held)
+		return NULL;
+	if (to->mode.rtcp_mux == MUX_ON) {
 		*out = &to->rtp;
 		return latch_destination(&to->latch);
 	}
@@ -211,7 +213,8 @@ destination_for(struct stream *in, struct stream **out)
 	if (in->is_rtcp)
 		return rtcp_destination(to, out);
 	*out = &to->rtp;
-	return latch_destination(&to->latch);
+	/* On hold with c=0.0.0.0: the party asked to get nothing. */
+	return to->mode.held ? NULL : latch_destination(&to->latch);
 }
 
 /*
@@ -457,14 +460,14 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 			continue;
 		}
 		naccepted++;
-		if (s->leg->blocked) {		/* ng block media: learnt, not sent on */
+		if (s->leg->mode.blocked) {		/* ng block media: learnt, not sent on */
 			ndropped++;
 			continue;
 		}
 		if (s->leg->media->rec != NULL)
 			record_packet(w, s, &src, rb->buf[i], len, &wall);
 		if (pkt.kind == PKT_RTCP && !s->is_rtcp &&
-		    other_leg(s->leg)->rtcp_mux == MUX_OFF) {
+		    other_leg(s->leg)->mode.rtcp_mux == MUX_OFF) {
 			send_demuxed_rtcp(w, s, rb->buf[i], len);
 			continue;
 		}

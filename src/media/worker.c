@@ -134,15 +134,14 @@ worker_mediaproc(struct worker *w, struct media *m, unsigned leg, struct mediapr
 
 int
 worker_leg_mode(struct worker *w, struct media *m, unsigned leg,
-    enum rtcp_mux_mode rtcp_mux, bool blocked)
+    const struct leg_mode *mode)
 {
 	struct wmsg *msg;
 
 	if ((msg = msg_new(WMSG_LEG_MODE, m)) == NULL)
 		return -1;
 	msg->leg = leg;
-	msg->rtcp_mux = rtcp_mux;
-	msg->blocked = blocked;
+	msg->mode = *mode;
 	return post_msg(w, msg);
 }
 
@@ -283,8 +282,7 @@ handle_messages(struct worker *w)
 			m->media->rec = m->rec;
 			break;
 		case WMSG_LEG_MODE:
-			m->media->leg[m->leg].rtcp_mux = m->rtcp_mux;
-			m->media->leg[m->leg].blocked = m->blocked;
+			m->media->leg[m->leg].mode = m->mode;
 			break;
 		case WMSG_RECORD_CLOSE:
 			/* The queue is FIFO: every packet for it was pushed before. */

@@ -41,8 +41,7 @@ struct wmsg {
 	bool		 set_pts;
 	int		 asymmetric;	/* 1: becomes asymmetric (`A`), -1: unchanged */
 	struct mediaproc *mp;		/* WMSG_MEDIAPROC: the leg's new processing */
-	enum rtcp_mux_mode rtcp_mux;	/* WMSG_LEG_MODE */
-	bool		 blocked;
+	struct leg_mode	 mode;		/* WMSG_LEG_MODE */
 	struct record_file *rec;	/* WMSG_RECORD, WMSG_RECORD_CLOSE */
 	const char	*reason;	/* WMSG_DETACH: a static string for the log */
 	struct flush_wait *flush;	/* WMSG_FLUSH */
@@ -89,10 +88,9 @@ int	worker_detach(struct worker *w, struct media *m, const char *reason);
 int	worker_record(struct worker *w, struct media *m, struct record_file *f);
 /* After the last packet for f was queued: have the worker close it. */
 int	worker_record_close(struct worker *w, struct record_file *f);
-/* Leg `leg` of m: does its party mux RTCP, is what it sends dropped. */
+/* Leg `leg` of m: its party's RTCP mux, block and hold (leg_mode). */
 int	worker_leg_mode(struct worker *w, struct media *m, unsigned leg,
-	    enum rtcp_mux_mode rtcp_mux,
-	    bool blocked);
+	    const struct leg_mode *mode);
 /* Hand leg `leg` of m a new mediaproc (NULL: plain relay again). */
 int	worker_mediaproc(struct worker *w, struct media *m, unsigned leg, struct mediaproc *mp);
 

@@ -121,7 +121,12 @@ decode(struct bdoc *d, const char *doc, size_t len, bool *json, struct bnode **r
 	}
 	if (doc[0] == '{') {
 		*json = true;
-		return ngjson_decode(d, doc, len, root, err, errlen);
+		if (ngjson_decode(d, doc, len, root, err, errlen) == 0)
+			return 0;
+		/* rtpengine's words; the detail is for the log. */
+		log_debug("ng: %s", err);
+		snprintf(err, errlen, "Failed to parse JSON document");
+		return -1;
 	}
 	if (doc[0] != 'd') {
 		snprintf(err, errlen, "Invalid NG data format");

@@ -62,10 +62,9 @@ ng_block(struct call_ctx *ctx, const struct ng_request *req, struct ng_reply *ou
 		for (i = 0; i < 2; i++) {
 			if (req->from_tag.len > 0 && !tag_is(m->tag[i], &req->from_tag))
 				continue;
-			m->blocked[i] = block;
+			m->mode[i].blocked = block;
 			n++;
-			if (worker_leg_mode(&ctx->workers[m->worker], m, i, m->mux[i],
-			    m->blocked[i]) != 0)
+			if (worker_leg_mode(&ctx->workers[m->worker], m, i, &m->mode[i]) != 0)
 				return ng_fail(out, "Out of memory");
 		}
 	}

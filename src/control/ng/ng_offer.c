@@ -138,16 +138,16 @@ plan_mux(const struct ng_request *req, const struct sdp_media *sm, struct media 
 	unsigned other = owner ^ 1;
 
 	if (!answer) {
-		m->mux[owner] = sm->rtcp_mux && !(req->rtcp_mux & NG_MUX_REJECT) ?
-		    MUX_ON : MUX_OFF;
+		m->mode[owner].rtcp_mux = sm->rtcp_mux &&
+		    !(req->rtcp_mux & NG_MUX_REJECT) ? MUX_ON : MUX_OFF;
 		m->mux_offer[other] = (sm->rtcp_mux &&
 		    !(req->rtcp_mux & (NG_MUX_REJECT | NG_MUX_DEMUX))) ||
 		    (req->rtcp_mux & (NG_MUX_OFFER | NG_MUX_REQUIRE));
-		if (m->mux[other] == MUX_AS_RECEIVED)
-			m->mux[other] = MUX_OFF;	/* until its answer says */
+		if (m->mode[other].rtcp_mux == MUX_AS_RECEIVED)
+			m->mode[other].rtcp_mux = MUX_OFF;	/* until its answer says */
 		return;
 	}
-	m->mux[owner] = sm->rtcp_mux && m->mux_offer[owner] ? MUX_ON : MUX_OFF;
+	m->mode[owner].rtcp_mux = sm->rtcp_mux && m->mux_offer[owner] ? MUX_ON : MUX_OFF;
 }
 
 /* Push the control thread's view of both legs to the worker. */
@@ -157,8 +157,7 @@ push_leg_modes(struct call_ctx *ctx, struct media *m)
 	unsigned i;
 
 	for (i = 0; i < 2; i++)
-		if (worker_leg_mode(&ctx->workers[m->worker], m, i, m->mux[i],
-		    m->blocked[i]) != 0)
+		if (worker_leg_mode(&ctx->workers[m->worker], m, i, &m->mode[i]) != 0)
 			return -1;
 	return 0;
 }
@@ -212,6 +211,9 @@ update_one(struct call_ctx *ctx, const struct ng_request *req, const struct sdp 
 	copy_str(res.media->type, sizeof(res.media->type), sm->type.p, sm->type.len);
 	copy_str(res.media->proto, sizeof(res.media->proto), sm->proto.p, sm->proto.len);
 	plan_mux(req, sm, res.media, res.owner, answer);
+	res.media->signalled[res.owner] = r.addr;
+	/* Old-style hold: c=0.0.0.0 asks for nothing to be sent to it. */
+	res.media->mode[res.owner].held = addr_is_any(&r.addr);
 	if (push_leg_modes(ctx, res.media) != 0)
 		return ng_fail(out, "Out of memory");
 	return NG_STATUS_OK;
@@ -295,7 +297,7 @@ rewrite(struct call_ctx *ctx, const struct ng_request *req, const struct sdp *sd
 		if (sdp_media_addr(sdp, i)->zero && mo->dir == SDP_SENDRECV)
 			mo->dir = SDP_SENDONLY;
 		if (answer)
-			mo->rtcp_mux = m->mux[plan[i].owner ^ 1] == MUX_ON;
+			mo->rtcp_mux = m->mode[plan[i].owner ^ 1].rtcp_mux == MUX_ON;
 		else
 			mo->rtcp_mux = m->mux_offer[plan[i].owner ^ 1];
 		/*
@@ -372,7 +374,7 @@ ng_offer_answer(struct call_ctx *ctx, const struct ng_request *req,
 	if (answer && req->to_tag.len == 0)
 		return ng_fail(out, "No to-tag in message");
 	if (sdp_parse(&sdp, req->sdp.p, req->sdp.len, err, sizeof(err)) != 0)
-		return ng_fail(out, "Failed to parse SDP: %s", err);
+		return ng_fail(out, "%s", err);	/* "Failed to parse SDP: line N: why" */
 	st = check_sdp(req, &sdp, plan, out);
 	for (i = 0; st == NG_STATUS_OK && i < sdp.nmedia; i++)
 		if (!plan[i].keep && sdp.media[i].port != 0)

@@ -235,37 +235,6 @@ parse_direction(const struct bnode *list, struct ng_request *r)
 
 /* ---- the keys ---- */
 
-/* Keys that need no action here: read elsewhere, or harmless to ignore. */
-static const char *const quiet_keys[] = {
-	"command", "call-id", "from-tag", "to-tag", "via-branch", "sdp",
-	"flags", "replace", "rtcp-mux", "received-from", "supports",
-	"direction", "ICE", "address-family", "media-address", "label",
-	"from-label", "set-label", "to-label", "delete-delay", "record-call",
-	"transport-protocol", "limit", "metadata", "TOS", "SDES", "DTLS",
-	"OSRTP", "sip-message-type", "output-destination", "xmlrpc-callback",
-	"interface",
-};
-
-static bool
-key_is_quiet(const char *key, size_t klen)
-{
-	size_t i, j, n;
-
-	for (i = 0; i < sizeof(quiet_keys) / sizeof(quiet_keys[0]); i++) {
-		n = strlen(quiet_keys[i]);
-		if (n != klen)
-			continue;
-		/* rtpengine also takes the spelling with spaces. */
-		for (j = 0; j < n; j++)
-			if (key[j] != quiet_keys[i][j] &&
-			    !(key[j] == ' ' && quiet_keys[i][j] == '-'))
-				break;
-		if (j == n)
-			return true;
-	}
-	return false;
-}
-
 static int
 parse_command(const struct bnode *root, struct ng_request *r, char *err, size_t errlen)
 {
@@ -361,13 +330,9 @@ ng_request_parse(const struct bnode *root, struct ng_request *r, char *err,
 		s.len = 5;
 		ignore(r, s);
 	}
-	for (n = root->first; n; n = n->next) {
-		if (key_is_quiet(n->key, n->klen) ||
-		    (n->klen == 5 && memcmp(n->key, "codec", 5) == 0))
-			continue;
-		s.p = n->key;
-		s.len = n->klen;
-		ignore(r, s);
-	}
+	/*
+	 * Unknown keys are not reported: proxies add their own (OpenSIPS,
+	 * Kamailio 6's sip-message-type), and rtpengine ignores them too.
+	 */
 	return 0;
 }

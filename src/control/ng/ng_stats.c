@@ -63,7 +63,7 @@ add_stream(struct bdoc *d, struct bnode *list, const struct leg *leg, bool rtcp,
     uint64_t now)
 {
 	const struct stream *s = rtcp ? &leg->rtcp : &leg->rtp;
-	struct addr peer[2], local = leg->local;
+	struct addr peer[2], local = leg->local, adv;
 	struct bnode *st, *flags, *stats;
 	char ip[ADDR_STRLEN];
 	uint64_t last;
@@ -80,6 +80,12 @@ add_stream(struct bdoc *d, struct bnode *list, const struct leg *leg, bool rtcp,
 		return -1;
 	if (addr_is_set(&peer[rtcp]) &&
 	    add_endpoint(d, st, "endpoint", &peer[rtcp]) == NULL)
+		return -1;
+	/* What the SDP (or received-from) said; RTCP one port up. */
+	adv = leg->media->signalled[leg->idx];
+	if (rtcp)
+		addr_set_port(&adv, (uint16_t)(addr_port(&adv) + 1));
+	if (addr_is_set(&adv) && add_endpoint(d, st, "advertised endpoint", &adv) == NULL)
 		return -1;
 	/* Until a packet comes, rtpengine shows when the stream began. */
 	last = counter_get((counter_t *)&leg->last_rx_ms);
@@ -114,9 +120,9 @@ add_media(struct bdoc *d, struct bnode *medias, const struct media *m, unsigned 
 	    bn_list_add(flags, bn_cstr(d, "send")) != 0 ||
 	    bn_list_add(flags, bn_cstr(d, "recv")) != 0)
 		return -1;
-	if (m->mux[legi] == MUX_ON && bn_list_add(flags, bn_cstr(d, "rtcp-mux")) != 0)
+	if (m->mode[legi].rtcp_mux == MUX_ON && bn_list_add(flags, bn_cstr(d, "rtcp-mux")) != 0)
 		return -1;
-	if (m->blocked[legi] && bn_list_add(flags, bn_cstr(d, "blocked")) != 0)
+	if (m->mode[legi].blocked && bn_list_add(flags, bn_cstr(d, "blocked")) != 0)
 		return -1;
 	if ((streams = bn_dict_add_list(d, md, "streams")) == NULL ||
 	    add_stream(d, streams, leg, false, now) != 0 ||
