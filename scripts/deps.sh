@@ -1,5 +1,7 @@
 #!/bin/sh
 # Install what rtproam needs to build, run and test, from Debian 12 only.
+# rtpengine-daemon is a test peer: the ng tests run every scenario against
+# rtpengine 10.5 too (side by side), started by the tests, never as a service.
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (apt-get)" >&2
@@ -19,6 +21,7 @@ apt-get install -y -qq --no-install-recommends \
 	curl \
 	python3 python3-pytest \
 	kamailio sip-tester \
+	rtpengine-daemon \
 	clang-14 libclang-rt-14-dev llvm-14 \
 	man-db systemd \
 	tcpdump procps iproute2 >/dev/null

@@ -89,7 +89,7 @@ metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 	call_totals(ctx, &t);
 	ended_read(&ctx->ended, NULL, &jitter, &loss);
 	rc |= put_metric(buf, len, &off, "rtproam_calls_created_total", "counter",
-	    "Calls created by U commands.", ctx->calls.created_total);
+	    "Calls created (rtpproxy U, ng offer).", ctx->calls.created_total);
 	rc |= put_metric(buf, len, &off, "rtproam_calls_active", "gauge",
 	    "Calls in the table.", ctx->calls.ncalls);
 	rc |= put_metric(buf, len, &off, "rtproam_streams_active", "gauge",
@@ -102,6 +102,10 @@ metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 	    "Control commands executed.", ctx->cmds);
 	rc |= put_metric(buf, len, &off, "rtproam_control_errors_total", "counter",
 	    "Control commands answered with an error.", ctx->cmd_errors);
+	rc |= put_metric(buf, len, &off, "rtproam_ng_errors_total", "counter",
+	    "ng commands answered with an error (or load limit).", ctx->ng_errors);
+	rc |= put_metric(buf, len, &off, "rtproam_ng_malformed_total", "counter",
+	    "ng datagrams or documents that could not be read.", ctx->ng_malformed);
 	rc |= put_metric(buf, len, &off, "rtproam_control_refused_total", "counter",
 	    "Control commands refused with E98 over --max-cmd-rate.", ctx->cmds_refused);
 	rc |= put_family(buf, len, &off, "rtproam_calls_refused_total",
