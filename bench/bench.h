@@ -40,8 +40,8 @@ struct phone {
 struct call {
 	struct phone	 ph[2];
 	char		 id[48];
-	char		 ftag[16];
-	char		 ttag[16];
+	char		 ftag[20];	/* "f" + 7 hex + up to 10 digits + NUL */
+	char		 ttag[20];
 	bool		 up;		/* U and L answered with a port */
 	bool		 connected;	/* both phones connect()ed and polled */
 };

@@ -11,6 +11,17 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DRTPROAM_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$(nproc)"
+# The tree builds warning-free (-Werror) with gcc and clang in every build
+# type a packager may pick: optimisation levels raise different warnings.
+for cc in gcc clang-14; do
+	for type in Debug RelWithDebInfo Release MinSizeRel; do
+		dir=build-matrix/$cc-$type
+		CC=$cc cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=$type -DRTPROAM_TESTS=OFF >/dev/null
+		cmake --build "$dir" -j"$(nproc)" >"$dir.log" 2>&1 ||
+			{ cat "$dir.log" >&2; echo "test.sh: $cc $type build failed" >&2; exit 1; }
+		echo "test.sh: $cc $type: built warning-free"
+	done
+done
 # libFuzzer targets, FUZZ_SECONDS each (default 60; 0 replays the corpora).
 sh scripts/fuzz.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0

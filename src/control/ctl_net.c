@@ -340,8 +340,9 @@ reply_udp(struct udp_replies *r, int fd, const char *reply, size_t len,
 /* Where a request arrived on a wildcard socket: the reply leaves from there. */
 struct arrival {
 	union {
-		struct cmsghdr	 align;
-		char		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		size_t		 align;		/* a cmsghdr's alignment */
+		/* CMSG_SPACE(sizeof(struct in6_pktinfo)) is 40; clang wants a constant. */
+		char		 buf[64];
 	} u;
 	size_t		 len;
 };

@@ -17,6 +17,10 @@
 
 static void
 vappend(char *buf, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void
+vappend(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	size_t used = strlen(buf);
 
