@@ -34,14 +34,13 @@
 #include <sys/socket.h>
 
 #include "bench.h"
-#include "control/ng/bencode.h"
-#include "sdp/sdp.h"
+#include "ngbench_req.h"
+#include "ngbench_report.h"
 
 #define NG_TRIES	5
 #define NG_TIMEOUT_NS	NS_PER_S
 #define REQ_MAX		2048
 #define REPLY_MAX	65536
-#define SDP_TEXT_MAX	768
 #define NIPS		16
 #define PHONE_NET	"127.0.0."
 #define PHONE_FIRST	10
@@ -52,8 +51,6 @@
 #define TICK_NS		(100 * 1000ull)
 #define DRAIN_NS	(500 * NS_PER_MS)
 #define MAX_PACKETS	(100ull * 1000 * 1000)	/* bounds one media run */
-
-enum ng_step { NG_OFFER, NG_ANSWER, NG_QUERY, NG_DELETE };
 
 struct slot {
 	bool		 busy;
@@ -100,47 +97,6 @@ struct ngb {
 	uint8_t		 pkt[PKT_MAX];
 	uint64_t	 sent, relayed, misrouted;
 	char		 reply[REPLY_MAX];
-};
-
-/* One run, as numbers; NAN = not measured. */
-struct row {
-	char	 label[32];
-	double	 v[20];
-};
-
-enum {
-	R_RUN, R_CALLS, R_COLD_CPS, R_SETUP_CPS, R_SETUP_US_CMD, R_SETUP_P50,
-	R_SETUP_P99, R_QUERY_CPS, R_DELETE_CPS, R_RSS_IDLE, R_RSS_SETUP,
-	R_RSS_CALL, R_SENT, R_RELAYED, R_LOST, R_LOSS_PCT, R_MEDIA_US_PKT,
-	R_CTL_FAIL, R_NFIELDS
-};
-
-struct field {
-	const char	*key;		/* in the record file */
-	const char	*what;		/* in the summary */
-	int		 prec;
-	bool		 ratio;		/* print subject/ref */
-};
-
-static const struct field fields[R_NFIELDS] = {
-	[R_RUN] =		{ "run", "rounds", 0, false },
-	[R_CALLS] =		{ "calls", "calls set up", 0, false },
-	[R_COLD_CPS] =		{ "cold_cps", "offer+answer/s, fresh relay", 0, true },
-	[R_SETUP_CPS] =		{ "setup_cps", "offer+answer/s", 0, true },
-	[R_SETUP_US_CMD] =	{ "setup_us_cmd", "relay CPU us per offer/answer", 1, true },
-	[R_SETUP_P50] =		{ "setup_p50_us", "offer/answer reply p50 us", 0, true },
-	[R_SETUP_P99] =		{ "setup_p99_us", "offer/answer reply p99 us", 0, true },
-	[R_QUERY_CPS] =		{ "query_cps", "query/s", 0, true },
-	[R_DELETE_CPS] =	{ "delete_cps", "delete/s", 0, true },
-	[R_RSS_IDLE] =		{ "rss_idle_kb", "RSS before setup, kB", 0, true },
-	[R_RSS_SETUP] =		{ "rss_setup_kb", "RSS after setup, kB", 0, true },
-	[R_RSS_CALL] =		{ "rss_call_kb", "RSS per call, kB", 2, true },
-	[R_SENT] =		{ "rtp_sent", "RTP packets sent", 0, false },
-	[R_RELAYED] =		{ "rtp_relayed", "RTP packets relayed", 0, false },
-	[R_LOST] =		{ "rtp_lost", "RTP packets lost", 0, false },
-	[R_LOSS_PCT] =		{ "loss_pct", "RTP loss %", 3, false },
-	[R_MEDIA_US_PKT] =	{ "media_us_pkt", "relay CPU us per relayed packet", 2, true },
-	[R_CTL_FAIL] =		{ "ctl_fail", "failed commands", 0, false },
 };
 
 static volatile sig_atomic_t interrupted;
@@ -211,110 +167,6 @@ phones_close(struct ngb *b)
 	b->calls = NULL;
 }
 
-/*
- * The SDP a phone sends: the caller's in the style of a desk phone
- * (PCMU, PCMA, DTMF events, ptime), the callee's a shorter answer.
- */
-static int
-phone_sdp(const struct call *k, unsigned side, unsigned c, char *buf, size_t len)
-{
-	char ip[ADDR_STRLEN];
-	unsigned port = addr_port(&k->ph[side].local);
-	int n;
-
-	addr_ip_str(&k->ph[side].local, ip, sizeof(ip));
-	if (side == 0)
-		n = snprintf(buf, len, "v=0\r\n"
-		    "o=alice %u %u IN IP4 %s\r\n"
-		    "s=-\r\n"
-		    "c=IN IP4 %s\r\n"
-		    "t=0 0\r\n"
-		    "m=audio %u RTP/AVP 0 8 101\r\n"
-		    "a=rtpmap:0 PCMU/8000\r\n"
-		    "a=rtpmap:8 PCMA/8000\r\n"
-		    "a=rtpmap:101 telephone-event/8000\r\n"
-		    "a=fmtp:101 0-16\r\n"
-		    "a=ptime:20\r\n"
-		    "a=sendrecv\r\n", 2890844526u + c, 2890844526u + c, ip, ip, port);
-	else
-		n = snprintf(buf, len, "v=0\r\n"
-		    "o=bob %u %u IN IP4 %s\r\n"
-		    "s=Talk\r\n"
-		    "c=IN IP4 %s\r\n"
-		    "t=0 0\r\n"
-		    "m=audio %u RTP/AVP 0 101\r\n"
-		    "a=rtpmap:0 PCMU/8000\r\n"
-		    "a=rtpmap:101 telephone-event/8000\r\n"
-		    "a=fmtp:101 0-15\r\n", 1000 + c, 1000 + c, ip, ip, port);
-	return n > 0 && (size_t)n < len ? n : -1;
-}
-
-static int
-add_strs(struct bdoc *d, struct bnode *m, const char *key, const char *a,
-    const char *b2)
-{
-	struct bnode *l;
-
-	if ((l = bn_dict_add_list(d, m, key)) == NULL ||
-	    bn_list_add(l, bn_cstr(d, a)) != 0)
-		return -1;
-	return b2 == NULL ? 0 : bn_list_add(l, bn_cstr(d, b2));
-}
-
-/*
- * Encode the slot's command, keys in Kamailio 5.6's order (supports, sdp,
- * flags, replace, call-id, received-from, tags, command last).
- */
-static int
-encode_request(struct ngb *b, struct slot *s)
-{
-	static const char *names[] = { "offer", "answer", "query", "delete" };
-	const struct call *k = &b->calls[s->call];
-	char sdp[SDP_TEXT_MAX], ip[ADDR_STRLEN];
-	struct bdoc d;
-	struct bnode *m;
-	size_t off;
-	int n, rc = -1;
-
-	n = snprintf(s->req, sizeof(s->req), "%s_%llu ", b->prefix,
-	    (unsigned long long)s->seq);
-	if (n <= 0 || (size_t)n >= sizeof(s->req))
-		return -1;
-	off = (size_t)n;
-	bdoc_init(&d);
-	if ((m = bn_dict(&d)) == NULL || add_strs(&d, m, "supports", "load limit", NULL) != 0)
-		goto out;
-	if (s->step == NG_OFFER || s->step == NG_ANSWER) {
-		if ((n = phone_sdp(k, s->step == NG_ANSWER, s->call, sdp, sizeof(sdp))) < 0 ||
-		    bn_dict_add_str(&d, m, "sdp", sdp, (size_t)n) != 0)
-			goto out;
-		if (s->step == NG_OFFER &&
-		    add_strs(&d, m, "flags", "SIP-source-address", NULL) != 0)
-			goto out;
-		if (add_strs(&d, m, "replace", "origin", "session-connection") != 0)
-			goto out;
-	}
-	/* The SIP message came from the phone that sent the SDP. */
-	addr_ip_str(&k->ph[s->step == NG_ANSWER].local, ip, sizeof(ip));
-	if (bn_dict_add_cstr(&d, m, "call-id", k->id) != 0 ||
-	    add_strs(&d, m, "received-from", "IP4", ip) != 0 ||
-	    bn_dict_add_cstr(&d, m, "from-tag", k->ftag) != 0)
-		goto out;
-	if ((s->step == NG_ANSWER || s->step == NG_QUERY) &&
-	    bn_dict_add_cstr(&d, m, "to-tag", k->ttag) != 0)
-		goto out;
-	if (s->step == NG_DELETE && bn_dict_add_int(&d, m, "delete-delay", 0) != 0)
-		goto out;
-	if (bn_dict_add_cstr(&d, m, "command", names[s->step]) != 0 ||
-	    bencode_encode(m, s->req, sizeof(s->req), &off) != 0)
-		goto out;
-	s->len = off;
-	rc = 0;
-out:
-	bdoc_free(&d);
-	return rc;
-}
-
 static void
 ng_send(struct ngb *b, struct slot *s, uint64_t now)
 {
@@ -337,10 +189,15 @@ set_error(struct ngb *b, const char *what, size_t len)
 static void
 ng_issue(struct ngb *b, struct slot *s, uint64_t now)
 {
+	char cookie[32];
+
 	s->seq = b->gen++ * b->o.window + (uint64_t)(s - b->slot);
 	s->tries = 0;
 	s->first_ns = now;
-	if (encode_request(b, s) != 0) {
+	snprintf(cookie, sizeof(cookie), "%s_%llu", b->prefix,
+	    (unsigned long long)s->seq);
+	if (ng_encode(s->req, sizeof(s->req), &s->len, cookie, &b->calls[s->call],
+	    s->call, s->step) != 0) {
 		/* Cannot happen with these sizes; count it, do not spin. */
 		b->failed++;
 		set_error(b, "request too large", 17);
@@ -348,26 +205,6 @@ ng_issue(struct ngb *b, struct slot *s, uint64_t now)
 		return;
 	}
 	ng_send(b, s, now);
-}
-
-/* The relay's address for media in a rewritten SDP (first m= line). */
-static int
-sdp_relay_addr(const struct bnode *n, struct addr *to)
-{
-	const struct sdp_addr *a;
-	struct sdp s;
-	char err[128];
-	int rc = -1;
-
-	if (n == NULL || n->type != BN_STR ||
-	    sdp_parse(&s, n->s, n->len, err, sizeof(err)) != 0)
-		return -1;
-	if (s.nmedia > 0 && s.media[0].port != 0 &&
-	    (a = sdp_media_addr(&s, 0)) != NULL &&
-	    addr_parse(to, a->ip, s.media[0].port, AF_UNSPEC) == 0)
-		rc = 0;
-	sdp_free(&s);
-	return rc;
 }
 
 /* A reply to the slot's command. Returns true when the slot is free. */
@@ -816,148 +653,6 @@ run(struct ngb *b, struct row *r)
 	return 0;
 }
 
-/* --- Records and the summary ------------------------------------------- */
-
-static void
-row_init(struct row *r, const char *label)
-{
-	size_t i;
-
-	snprintf(r->label, sizeof(r->label), "%.31s", label);
-	for (i = 0; i < R_NFIELDS; i++)
-		r->v[i] = NAN;
-}
-
-static void
-row_print(FILE *fp, const struct row *r, bool record)
-{
-	size_t i;
-
-	fprintf(fp, "label=%s", r->label);
-	for (i = 0; i < R_NFIELDS; i++) {
-		if (record)
-			fprintf(fp, " %s=%.9g", fields[i].key, r->v[i]);
-		else if (!isnan(r->v[i]))
-			fprintf(fp, " %s=%.*f", fields[i].key, fields[i].prec, r->v[i]);
-	}
-	fputc('\n', fp);
-}
-
-static int
-record_append(const char *path, const struct row *r)
-{
-	FILE *fp;
-
-	if ((fp = fopen(path, "a")) == NULL) {
-		fprintf(stderr, "ngbench: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	row_print(fp, r, true);
-	if (fclose(fp) != 0) {
-		fprintf(stderr, "ngbench: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int
-record_parse(char *line, struct row *r)
-{
-	char *tok, *save, *eq;
-	size_t i;
-
-	row_init(r, "");
-	for (tok = strtok_r(line, " \t\n", &save); tok != NULL;
-	    tok = strtok_r(NULL, " \t\n", &save)) {
-		if ((eq = strchr(tok, '=')) == NULL)
-			return -1;
-		*eq++ = '\0';
-		if (strcmp(tok, "label") == 0)
-			snprintf(r->label, sizeof(r->label), "%s", eq);
-		for (i = 0; i < R_NFIELDS; i++)
-			if (strcmp(tok, fields[i].key) == 0)
-				r->v[i] = strtod(eq, NULL);
-	}
-	return r->label[0] != '\0' ? 0 : -1;
-}
-
-#define MAX_ROWS	1024
-#define MAX_LABELS	8
-
-/* Medians of one label's rows; the run field counts them. */
-static void
-row_median(const struct row *all, size_t n, const char *label, struct row *out)
-{
-	double v[MAX_ROWS];
-	size_t i, k, m;
-
-	row_init(out, label);
-	for (k = 0; k < R_NFIELDS; k++) {
-		for (m = 0, i = 0; i < n; i++)
-			if (strcmp(all[i].label, label) == 0 && !isnan(all[i].v[k]))
-				v[m++] = all[i].v[k];
-		if (m > 0)
-			out->v[k] = median(v, m);
-	}
-	for (m = 0, i = 0; i < n; i++)
-		m += strcmp(all[i].label, label) == 0;
-	out->v[R_RUN] = (double)m;
-}
-
-/* Every relay's medians in a column, and subject/ref in the last one. */
-static int
-summary(const struct ngopts *o)
-{
-	static struct row all[MAX_ROWS];
-	struct row med[MAX_LABELS];
-	const struct row *subj = NULL, *ref = NULL;
-	char line[4096];
-	size_t n = 0, nl = 0, i, j;
-	FILE *fp;
-
-	if ((fp = fopen(o->summary, "r")) == NULL) {
-		fprintf(stderr, "ngbench: %s: %s\n", o->summary, strerror(errno));
-		return 1;
-	}
-	while (n < MAX_ROWS && fgets(line, sizeof(line), fp) != NULL)
-		if (record_parse(line, &all[n]) == 0)
-			n++;
-	if (fclose(fp) != 0)
-		return 1;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < nl && strcmp(med[j].label, all[i].label) != 0; j++)
-			;
-		if (j == nl && nl < MAX_LABELS)
-			row_median(all, n, all[i].label, &med[nl++]);
-	}
-	for (j = 0; j < nl; j++) {
-		if (strcmp(med[j].label, o->subject) == 0)
-			subj = &med[j];
-		if (strcmp(med[j].label, o->ref) == 0)
-			ref = &med[j];
-	}
-	printf("\nng control protocol: medians over the rounds\n%-32s", "");
-	for (j = 0; j < nl; j++)
-		printf(" %12s", med[j].label);
-	if (subj != NULL && ref != NULL)
-		printf("  %s/%s", subj->label, ref->label);
-	putchar('\n');
-	for (i = 0; i < R_NFIELDS; i++) {
-		printf("%-32s", fields[i].what);
-		for (j = 0; j < nl; j++) {
-			if (isnan(med[j].v[i]))
-				printf(" %12s", "-");
-			else
-				printf(" %12.*f", fields[i].prec, med[j].v[i]);
-		}
-		if (fields[i].ratio && subj != NULL && ref != NULL &&
-		    !isnan(subj->v[i]) && !isnan(ref->v[i]) && ref->v[i] != 0)
-			printf("  %.2fx", subj->v[i] / ref->v[i]);
-		putchar('\n');
-	}
-	return 0;
-}
-
 /* --- Options and main --------------------------------------------------- */
 
 static void
@@ -1091,7 +786,7 @@ main(int argc, char *argv[])
 
 	parse_opts(&b.o, argc, argv);
 	if (b.o.summary != NULL)
-		return summary(&b.o);
+		return summary(b.o.summary, b.o.subject, b.o.ref);
 	/* Two sockets per call: take every descriptor we are allowed. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
