@@ -3,8 +3,9 @@
  * measuring helpers: clocks, /proc readers, the latency histogram.
  *
  * Header-only on purpose: bench/CMakeLists.txt builds every C file in
- * bench/ as its own program, so the helpers of rtpbench.c live in headers
- * as static functions that only rtpbench.c includes.
+ * bench/ as its own program, so the helpers live in headers as static
+ * functions. They are inline so that a program using only some of them
+ * (ngbench.c) builds without unused-function warnings.
  */
 #ifndef RTPBENCH_BENCH_H
 #define RTPBENCH_BENCH_H
@@ -77,7 +78,7 @@ struct opts {
 };
 
 /* Monotonic and wall clocks in ns. */
-static uint64_t
+static inline uint64_t
 clock_ns(clockid_t id)
 {
 	struct timespec ts;
@@ -87,14 +88,14 @@ clock_ns(clockid_t id)
 	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t
+static inline uint64_t
 mono_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* Read a small /proc file into buf; returns its length or -1. */
-static ssize_t
+static inline ssize_t
 read_small(const char *path, char *buf, size_t len)
 {
 	FILE *fp;
@@ -117,7 +118,7 @@ read_small(const char *path, char *buf, size_t len)
  * utime + stime of a process, all its threads, in seconds. The kernel
  * scales these to the precise runtime; the unit is the clock tick.
  */
-static double
+static inline double
 proc_cpu_s(pid_t pid)
 {
 	char path[64], buf[1024], *p;
@@ -142,7 +143,7 @@ proc_cpu_s(pid_t pid)
  * /proc/PID/stat, for intervals as short as a call setup burst.
  * Returns 0, or -1 if unreadable.
  */
-static int
+static inline int
 proc_sched_ns(pid_t pid, double *run, double *wait)
 {
 	char path[300], buf[256], *end;
@@ -173,7 +174,7 @@ proc_sched_ns(pid_t pid, double *run, double *wait)
 	return closedir(d);
 }
 
-static double
+static inline double
 proc_cpu_ns(pid_t pid)
 {
 	double run, wait;
@@ -184,7 +185,7 @@ proc_cpu_ns(pid_t pid)
 }
 
 /* VmRSS in kB, or -1. */
-static long
+static inline long
 proc_rss_kb(pid_t pid)
 {
 	char path[64], buf[4096], *p;
@@ -197,7 +198,7 @@ proc_rss_kb(pid_t pid)
 }
 
 /* Busy time of one core (everything but idle and iowait), seconds. */
-static double
+static inline double
 core_busy_s(int cpu)
 {
 	char buf[8192], name[16], *p;
@@ -219,7 +220,7 @@ core_busy_s(int cpu)
 }
 
 /* The PID of ksoftirqd/<cpu>, or 0. Bounded by the number of processes. */
-static pid_t
+static inline pid_t
 find_ksoftirqd(int cpu)
 {
 	char want[32], path[300], comm[64];
@@ -259,7 +260,7 @@ struct hist {
 	double		 sum_ns;
 };
 
-static void
+static inline void
 hist_add(struct hist *h, uint64_t ns)
 {
 	uint64_t b;
@@ -277,7 +278,7 @@ hist_add(struct hist *h, uint64_t ns)
 }
 
 /* The q-quantile (0..1) in microseconds; -1 without samples. */
-static double
+static inline double
 hist_quantile_us(const struct hist *h, double q)
 {
 	uint64_t want, seen = 0;
@@ -303,7 +304,7 @@ hist_quantile_us(const struct hist *h, double q)
 	return (double)h->max_ns / 1000.0;
 }
 
-static int
+static inline int
 cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -312,7 +313,7 @@ cmp_double(const void *a, const void *b)
 }
 
 /* Median of n values (sorts them); NaN-free input, n > 0. */
-static double
+static inline double
 median(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp_double);

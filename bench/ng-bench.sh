@@ -1,0 +1,177 @@
+#!/bin/bash
+# bench/ng-bench.sh - the same ng (rtpengine protocol) load against rtproam
+# and rtpengine 10.5, one relay after the other, several rounds in one run;
+# then the medians side by side and the rtproam/rtpengine ratios. See
+# docs/benchmark.md, "ng control protocol".
+#
+#   bench/ng-bench.sh                 1000 calls, 32 in flight, 5 s of RTP, 3 rounds
+#   bench/ng-bench.sh --quick         200 calls, 2 s of RTP, 1 round
+#   bench/ng-bench.sh -n 2000 -W 64 -t 10 -r 5
+#
+# Each measurement starts a fresh relay pinned to core RELAY_CPU (0), runs
+# bench/ngbench pinned to GEN_CPU (1), and stops the relay by its PID.
+# Loopback only. The script prints figures; it never fails on a number.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build-bench}
+CALLS=1000
+WINDOW=32
+DURATION=5
+ROUNDS=3
+RELAYS="rtproam rtpengine"
+RELAY_CPU=${RELAY_CPU:-0}
+GEN_CPU=${GEN_CPU:-1}
+PRIO_MODE=rt
+OUT=""
+# Away from bench/run.sh's 13990 and 14000-29999, and below the
+# kernel's ephemeral ports, which the phones use.
+NG_PORT=${NG_PORT:-13989}
+PORT_MIN=${PORT_MIN:-6000}
+PORT_MAX=${PORT_MAX:-13979}
+
+usage() {
+	cat <<EOF
+usage: bench/ng-bench.sh [options]
+  -n N             calls [$CALLS]
+  -W N             ng commands in flight [$WINDOW]
+  -t S             seconds of RTP through the calls [$DURATION]
+  -r N             rounds (relay order alternates) [$ROUNDS]
+  --relays "..."   subset of: rtproam rtpengine [$RELAYS]
+  --quick          -n 200 -t 2 -r 1
+  --no-prio        no SCHED_RR priority (the default when root: chrt -r 1)
+  -o DIR           results directory [build-bench/ng-bench-results/DATE]
+Environment: BUILD RELAY_CPU GEN_CPU NG_PORT PORT_MIN PORT_MAX
+EOF
+	exit 2
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-n) CALLS=$2; shift ;;
+	-W) WINDOW=$2; shift ;;
+	-t) DURATION=$2; shift ;;
+	-r) ROUNDS=$2; shift ;;
+	--relays) RELAYS=$2; shift ;;
+	--quick) CALLS=200; DURATION=2; ROUNDS=1 ;;
+	--no-prio) PRIO_MODE=none ;;
+	-o) OUT=$2; shift ;;
+	*) usage ;;
+	esac
+	shift
+done
+
+log() { printf '%s\n' "$*" >&2; }
+
+# --- Prerequisites -------------------------------------------------------
+
+if echo "$RELAYS" | grep -qw rtpengine && ! command -v rtpengine >/dev/null 2>&1; then
+	log "ng-bench.sh: installing rtpengine-daemon"
+	if [ "$(id -u)" -eq 0 ]; then
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		    apt-get install -y -qq --no-install-recommends rtpengine-daemon
+	fi
+	if ! command -v rtpengine >/dev/null 2>&1; then
+		log "ng-bench.sh: no rtpengine; measuring rtproam only"
+		RELAYS=$(echo "$RELAYS" | sed 's/rtpengine//')
+	fi
+fi
+for tool in taskset ss cmake; do
+	command -v $tool >/dev/null 2>&1 || { log "ng-bench.sh: $tool is missing"; exit 1; }
+done
+
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
+cmake --build "$BUILD" -j2 --target rtproam ngbench >/dev/null || exit 1
+RTPROAM=$BUILD/src/rtproam
+NGBENCH=$BUILD/bench/ngbench
+
+[ -n "$OUT" ] || OUT=$BUILD/ng-bench-results/$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT" || exit 1
+RESULTS=$OUT/results.txt
+: >"$RESULTS"
+
+# Room for the relay's 4 sockets and the generator's 2 per call.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+PRIO=""
+[ "$(id -u)" -eq 0 ] && [ "$PRIO_MODE" = rt ] && PRIO="chrt -r 1"
+
+# --- Relays --------------------------------------------------------------
+
+. "$ROOT/bench/relay-lib.sh"
+
+# start_relay NAME LOG: start on the relay core, wait for the ng port.
+start_relay() {
+	local name=$1 logf=$2
+	case "$name" in
+	rtproam)
+		$PRIO taskset -c "$RELAY_CPU" "$RTPROAM" -f -F -l 127.0.0.1 \
+		    -m "$PORT_MIN" -M "$PORT_MAX" --ng "udp:127.0.0.1:$NG_PORT" \
+		    --workers 1 --delete-delay 0 -d warn >"$logf" 2>&1 &
+		;;
+	rtpengine)
+		# Userspace only, no config file (no redis, recording, homer),
+		# one worker thread; the ng listener only.
+		$PRIO taskset -c "$RELAY_CPU" rtpengine --config-file=none \
+		    --table=-1 --interface=127.0.0.1 \
+		    --listen-ng="127.0.0.1:$NG_PORT" \
+		    --port-min="$PORT_MIN" --port-max="$PORT_MAX" \
+		    --num-threads=1 --delete-delay=0 --foreground --log-stderr \
+		    --log-level=4 >"$logf" 2>&1 &
+		;;
+	*)
+		log "ng-bench.sh: unknown relay $name"; return 1 ;;
+	esac
+	RELAY_PID=$!
+	for _ in $(seq 100); do
+		if ss -Hlun "sport = :$NG_PORT" 2>/dev/null | grep -q .; then
+			sleep 0.2	# let it finish starting (threads, timers)
+			return 0
+		fi
+		kill -0 "$RELAY_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	log "ng-bench.sh: $name did not start, see $logf"
+	stop_relay
+	return 1
+}
+
+NMEAS=0
+measure() {
+	local name=$1 round=$2
+	NMEAS=$((NMEAS + 1))
+	start_relay "$name" "$OUT/$NMEAS-$name.log" || return 0
+	$PRIO taskset -c "$GEN_CPU" "$NGBENCH" -c "127.0.0.1:$NG_PORT" \
+	    -p "$RELAY_PID" -l "$name" --run "$round" -n "$CALLS" -W "$WINDOW" \
+	    -t "$DURATION" --record "$RESULTS" 2>>"$OUT/ngbench.err" |
+	    tee -a "$OUT/runs.txt"
+	stop_relay
+}
+
+# --- The run -------------------------------------------------------------
+
+set -- $RELAYS
+NREL=$#
+log "ng-bench.sh: relays [$RELAYS], $CALLS calls, $WINDOW in flight," \
+    "${DURATION}s of RTP, $ROUNDS rounds, relay on cpu $RELAY_CPU," \
+    "generator on cpu $GEN_CPU; results in $OUT"
+
+for round in $(seq "$ROUNDS"); do
+	# Alternate the order: A B, B A, ...
+	order=""
+	for k in $(seq 0 $((NREL - 1))); do
+		set -- $RELAYS
+		shift $(((round - 1 + k) % NREL))
+		order="$order $1"
+	done
+	for name in $order; do
+		measure "$name" "$round"
+	done
+done
+
+"$NGBENCH" --summary "$RESULTS" | tee "$OUT/summary.txt"
+if [ -s "$OUT/ngbench.err" ]; then
+	log "ng-bench.sh: the generator said:"
+	sort "$OUT/ngbench.err" | uniq -c | head -20 >&2
+fi
+log "ng-bench.sh: done; records in $RESULTS, logs in $OUT"
+exit 0

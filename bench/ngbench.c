@@ -1,0 +1,825 @@
+/*
+ * ngbench.c - load generator and meter for a relay's ng control protocol
+ * (rtpengine's, ng-protocol.md), so that rtproam and rtpengine can be run
+ * through the same calls. One relay per invocation; each run appends one
+ * record, and --summary prints the medians of both relays side by side.
+ *
+ * Per call, as Kamailio 5.6's rtpengine module sends them with the stock
+ * NAT flags (ng-protocol.md 4.9, example 1): an offer carrying the
+ * caller's SDP, and after its reply an answer carrying the callee's. W
+ * commands are in flight from one UDP socket (many SIP workers at once);
+ * cookies are "<random>_<seq>"; a command without a reply is resent with
+ * the same cookie after a second, five tries in all, as Kamailio does.
+ *
+ * A run: ping; a cold round (N calls set up and deleted, untimed except
+ * for its rate: a fresh process grows its heap then); N calls set up again
+ * with new Call-IDs (timed); RSS; RTP both ways through every call for
+ * T seconds; a query per call; a delete per call with delete-delay 0.
+ *
+ * The phones are UDP sockets on 127.0.0.10-25; each advertises its own
+ * address and port in its SDP, so a relay can send to it from the first
+ * packet. Media follows one schedule as in rtpbench (packet j from stream
+ * j mod S, due at t0 + j / (S R)); a phone reads its socket every fourth
+ * packet it sends. Sent, relayed (arrived at the other phone of the call)
+ * and lost (not arrived 0.5 s after the last send) are counted per run.
+ *
+ *   ngbench -c 127.0.0.1:13989 -p PID -n 1000 -W 32 -t 5 -l rtproam --record F
+ *   ngbench --summary F [--subject rtproam --ref rtpengine]
+ */
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include "bench.h"
+#include "ngbench_req.h"
+#include "ngbench_report.h"
+
+#define NG_TRIES	5
+#define NG_TIMEOUT_NS	NS_PER_S
+#define REQ_MAX		2048
+#define REPLY_MAX	65536
+#define NIPS		16
+#define PHONE_NET	"127.0.0."
+#define PHONE_FIRST	10
+#define PKT_MIN		20		/* RTP header + stream + sequence */
+#define PKT_MAX		1400
+#define RX_BATCH	16
+#define RX_EVERY	4
+#define TICK_NS		(100 * 1000ull)
+#define DRAIN_NS	(500 * NS_PER_MS)
+#define MAX_PACKETS	(100ull * 1000 * 1000)	/* bounds one media run */
+
+struct slot {
+	bool		 busy;
+	unsigned	 call;
+	enum ng_step	 step;
+	unsigned	 tries;
+	uint64_t	 seq;		/* the number in the cookie */
+	uint64_t	 first_ns;	/* first send of this command */
+	uint64_t	 deadline;
+	size_t		 len;
+	char		 req[REQ_MAX];
+};
+
+struct ngopts {
+	const char	*ctl;
+	pid_t		 pid;
+	const char	*label;
+	unsigned	 run;
+	unsigned	 calls;
+	unsigned	 window;
+	unsigned	 rate;		/* packets per second per stream */
+	unsigned	 size;		/* RTP packet bytes */
+	double		 duration;	/* seconds of RTP */
+	bool		 cold;
+	const char	*record;
+	const char	*summary;
+	const char	*subject;
+	const char	*ref;
+};
+
+struct ngb {
+	struct ngopts	 o;
+	int		 fd;
+	char		 prefix[12];
+	uint64_t	 gen;		/* slot reuses, for fresh cookies */
+	struct slot	*slot;
+	struct call	*calls;
+	unsigned	 salt;		/* makes Call-IDs unique to one round */
+	struct hist	*hist;		/* reply latency of the current batch */
+	/* Counters of the last batch. */
+	unsigned	 answered, failed, resent;
+	char		 last_error[96];
+	/* Media. */
+	uint8_t		 pkt[PKT_MAX];
+	uint64_t	 sent, relayed, misrouted;
+	char		 reply[REPLY_MAX];
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void
+call_names(struct call *k, unsigned c, unsigned salt)
+{
+	snprintf(k->id, sizeof(k->id), "%08x-%u@ngbench.invalid", salt, c);
+	snprintf(k->ftag, sizeof(k->ftag), "a%04x%u", salt & 0xffff, c);
+	snprintf(k->ttag, sizeof(k->ttag), "b%04x%u", (salt >> 16) & 0xffff, c);
+}
+
+/* Two phones per call, on 16 loopback addresses, ports from the kernel. */
+static int
+phones_open(struct ngb *b)
+{
+	struct call *k;
+	struct addr a;
+	socklen_t len;
+	char ip[32];
+	unsigned c, side;
+
+	if ((b->calls = calloc(b->o.calls, sizeof(*b->calls))) == NULL)
+		return -1;
+	for (c = 0; c < b->o.calls; c++)
+		b->calls[c].ph[0].fd = b->calls[c].ph[1].fd = -1;
+	for (c = 0; c < b->o.calls; c++) {
+		k = &b->calls[c];
+		for (side = 0; side < 2; side++) {
+			snprintf(ip, sizeof(ip), PHONE_NET "%u",
+			    PHONE_FIRST + (c + side * (NIPS / 2)) % NIPS);
+			if (addr_parse(&a, ip, 0, AF_INET) != 0)
+				return -1;
+			k->ph[side].fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
+			    SOCK_CLOEXEC, 0);
+			len = sizeof(a.u);
+			if (k->ph[side].fd < 0 || bind(k->ph[side].fd, &a.u.sa, a.len) != 0 ||
+			    getsockname(k->ph[side].fd, &a.u.sa, &len) != 0) {
+				fprintf(stderr, "ngbench: phone %s of call %u: %s\n",
+				    ip, c, strerror(errno));
+				return -1;
+			}
+			addr_from_sockaddr(&k->ph[side].local, &a.u.sa, len);
+			k->ph[side].ssrc = (b->salt * 2654435761u) ^ (c * 2 + side);
+		}
+	}
+	return 0;
+}
+
+static void
+phones_close(struct ngb *b)
+{
+	unsigned c, side;
+
+	for (c = 0; b->calls != NULL && c < b->o.calls; c++)
+		for (side = 0; side < 2; side++)
+			if (b->calls[c].ph[side].fd >= 0 &&
+			    close(b->calls[c].ph[side].fd) != 0)
+				fprintf(stderr, "ngbench: close: %s\n", strerror(errno));
+	free(b->calls);
+	b->calls = NULL;
+}
+
+static void
+ng_send(struct ngb *b, struct slot *s, uint64_t now)
+{
+	s->tries++;
+	s->deadline = now + NG_TIMEOUT_NS;
+	/* A full socket buffer is one more timeout, not a failure. */
+	if (send(b->fd, s->req, s->len, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
+	    errno != ECONNREFUSED)
+		fprintf(stderr, "ngbench: control send: %s\n", strerror(errno));
+}
+
+static void
+set_error(struct ngb *b, const char *what, size_t len)
+{
+	snprintf(b->last_error, sizeof(b->last_error), "%.*s",
+	    (int)(len < 90 ? len : 90), what);
+}
+
+/* Fill the slot with the command of its step and send it. */
+static void
+ng_issue(struct ngb *b, struct slot *s, uint64_t now)
+{
+	char cookie[32];
+
+	s->seq = b->gen++ * b->o.window + (uint64_t)(s - b->slot);
+	s->tries = 0;
+	s->first_ns = now;
+	snprintf(cookie, sizeof(cookie), "%s_%llu", b->prefix,
+	    (unsigned long long)s->seq);
+	if (ng_encode(s->req, sizeof(s->req), &s->len, cookie, &b->calls[s->call],
+	    s->call, s->step) != 0) {
+		/* Cannot happen with these sizes; count it, do not spin. */
+		b->failed++;
+		set_error(b, "request too large", 17);
+		s->busy = false;
+		return;
+	}
+	ng_send(b, s, now);
+}
+
+/* A reply to the slot's command. Returns true when the slot is free. */
+static bool
+ng_reply(struct ngb *b, struct slot *s, const char *body, size_t len, uint64_t now)
+{
+	struct call *k = &b->calls[s->call];
+	const struct bnode *root, *res, *why;
+	struct bdoc d;
+	char err[128];
+	size_t used;
+	bool ok = false, next = false;
+
+	b->answered++;
+	hist_add(b->hist, now - s->first_ns);
+	bdoc_init(&d);
+	if (bencode_decode(&d, body, len, (struct bnode **)&root, &used, err,
+	    sizeof(err)) != 0) {
+		set_error(b, err, strlen(err));
+		goto out;
+	}
+	res = bn_dict_get(root, "result");
+	if (!bn_is_str(res, "ok")) {
+		why = bn_dict_get(root, "error-reason");
+		if (why == NULL)
+			why = bn_dict_get(root, "message");
+		if (why != NULL && why->type == BN_STR)
+			set_error(b, why->s, why->len);
+		else
+			set_error(b, "not ok", 6);
+		goto out;
+	}
+	switch (s->step) {
+	case NG_OFFER:
+		/* The offer's SDP goes to the callee: where it sends. */
+		ok = sdp_relay_addr(bn_dict_get(root, "sdp"), &k->ph[1].relay) == 0;
+		next = ok;
+		break;
+	case NG_ANSWER:
+		ok = sdp_relay_addr(bn_dict_get(root, "sdp"), &k->ph[0].relay) == 0;
+		k->up = ok;
+		break;
+	case NG_QUERY:
+		ok = true;
+		break;
+	case NG_DELETE:
+		/* "ok" with a warning: the relay did not know the call. */
+		why = bn_dict_get(root, "warning");
+		ok = why == NULL;
+		if (!ok && why->type == BN_STR)
+			set_error(b, why->s, why->len);
+		k->up = false;
+		break;
+	}
+	if (!ok && b->last_error[0] == '\0')
+		set_error(b, "no usable SDP in the reply", 26);
+out:
+	bdoc_free(&d);
+	if (next) {
+		s->step = NG_ANSWER;
+		ng_issue(b, s, now);
+		return !s->busy;
+	}
+	if (!ok)
+		b->failed++;
+	s->busy = false;
+	return true;
+}
+
+/* Read every reply waiting on the control socket. */
+static void
+ng_receive(struct ngb *b, unsigned *inflight, uint64_t now)
+{
+	size_t plen = strlen(b->prefix);
+	unsigned long long seq;
+	struct slot *s;
+	char *end;
+	ssize_t n;
+	unsigned guard;
+
+	/* Bounded: at most a few windows' worth per call. */
+	for (guard = 0; guard < 64 * b->o.window; guard++) {
+		n = recv(b->fd, b->reply, sizeof(b->reply) - 1, MSG_DONTWAIT);
+		if (n <= 0) {
+			if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
+				fprintf(stderr, "ngbench: control recv: %s\n",
+				    strerror(errno));
+			return;
+		}
+		b->reply[n] = '\0';
+		if ((size_t)n <= plen || strncmp(b->reply, b->prefix, plen) != 0 ||
+		    b->reply[plen] != '_')
+			continue;
+		seq = strtoull(b->reply + plen + 1, &end, 10);
+		if (*end != ' ')
+			continue;
+		s = &b->slot[seq % b->o.window];
+		if (!s->busy || s->seq != seq)
+			continue;	/* a reply to a retransmission */
+		end++;
+		if (ng_reply(b, s, end, (size_t)(b->reply + n - end), now))
+			(*inflight)--;
+	}
+}
+
+/*
+ * Run calls [0, N) through `first` (offer, which continues with answer;
+ * query; delete) with up to W commands in flight. Returns the elapsed ns.
+ */
+static uint64_t
+ng_batch(struct ngb *b, enum ng_step first)
+{
+	struct pollfd pfd;
+	struct slot *s;
+	uint64_t start, now, next;
+	unsigned next_call = 0, inflight = 0, i;
+	int ms;
+
+	b->answered = b->failed = b->resent = 0;
+	b->last_error[0] = '\0';
+	memset(b->hist, 0, sizeof(*b->hist));
+	start = now = mono_ns();
+	while ((next_call < b->o.calls || inflight > 0) && !interrupted) {
+		/* A relay that answers nothing: give up on the rest. */
+		if (b->failed >= b->o.window && b->answered == 0)
+			next_call = b->o.calls;
+		for (i = 0; i < b->o.window && next_call < b->o.calls; i++) {
+			s = &b->slot[i];
+			if (s->busy)
+				continue;
+			/* Queries and deletes only for calls that are up. */
+			if (first != NG_OFFER && !b->calls[next_call].up) {
+				next_call++;
+				continue;
+			}
+			s->busy = true;
+			s->call = next_call++;
+			s->step = first;
+			inflight++;
+			ng_issue(b, s, now);
+			if (!s->busy)
+				inflight--;
+		}
+		next = now + NG_TIMEOUT_NS;
+		for (i = 0; i < b->o.window; i++)
+			if (b->slot[i].busy && b->slot[i].deadline < next)
+				next = b->slot[i].deadline;
+		ms = next > now ? (int)((next - now) / NS_PER_MS) + 1 : 0;
+		pfd.fd = b->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, ms) < 0 && errno != EINTR) {
+			fprintf(stderr, "ngbench: poll: %s\n", strerror(errno));
+			break;
+		}
+		now = mono_ns();
+		ng_receive(b, &inflight, now);
+		for (i = 0; i < b->o.window; i++) {
+			s = &b->slot[i];
+			if (!s->busy || s->deadline > now)
+				continue;
+			if (s->tries >= NG_TRIES) {
+				b->failed++;
+				set_error(b, "no reply", 8);
+				s->busy = false;
+				inflight--;
+				continue;
+			}
+			b->resent++;
+			ng_send(b, s, now);
+		}
+	}
+	for (i = 0; i < b->o.window; i++)
+		b->slot[i].busy = false;
+	return mono_ns() - start;
+}
+
+static const char *
+step_name(enum ng_step st)
+{
+	return st == NG_OFFER ? "offer/answer" : st == NG_QUERY ? "query" : "delete";
+}
+
+/* One batch; commands per second, failures added to *fails. */
+static double
+ng_rate(struct ngb *b, enum ng_step first, double *fails, double *relay_ns)
+{
+	double c0 = proc_cpu_ns(b->o.pid), c1;
+	uint64_t ns;
+
+	ns = ng_batch(b, first);
+	c1 = proc_cpu_ns(b->o.pid);
+	if (relay_ns != NULL)
+		*relay_ns = c0 >= 0 && c1 >= 0 ? c1 - c0 : NAN;
+	*fails += b->failed;
+	if (b->failed > 0)
+		fprintf(stderr, "ngbench: %s: %u %s commands failed (last: %s)\n",
+		    b->o.label, b->failed, step_name(first), b->last_error);
+	if (b->resent > 0)
+		fprintf(stderr, "ngbench: %s: %u %s commands resent after 1 s "
+		    "without a reply\n", b->o.label, b->resent, step_name(first));
+	return ns && b->answered ? (double)b->answered * NS_PER_S / (double)ns : NAN;
+}
+
+/* Kamailio's start-up probe. 0 when the relay answered pong. */
+static int
+ng_ping(struct ngb *b)
+{
+	char req[64], want[32];
+	struct pollfd pfd;
+	unsigned try;
+	ssize_t n;
+	int w;
+
+	w = snprintf(want, sizeof(want), "%s_ping ", b->prefix);
+	snprintf(req, sizeof(req), "%sd7:command4:pinge", want);
+	for (try = 0; try < NG_TRIES && !interrupted; try++) {
+		if (send(b->fd, req, strlen(req), 0) < 0 && errno != ECONNREFUSED)
+			break;
+		pfd.fd = b->fd;
+		pfd.events = POLLIN;
+		while (poll(&pfd, 1, 1000) > 0) {
+			if ((n = recv(b->fd, b->reply, sizeof(b->reply) - 1,
+			    MSG_DONTWAIT)) < 0)
+				break;
+			b->reply[n] = '\0';
+			if (strncmp(b->reply, want, (size_t)w) == 0)
+				return strstr(b->reply + w, "4:pong") != NULL ? 0 : -1;
+		}
+	}
+	return -1;
+}
+
+static int
+ng_open(struct ngb *b)
+{
+	struct addr a;
+	const char *where = b->o.ctl;
+
+	if (strncmp(where, "udp:", 4) == 0)
+		where += 4;
+	if (addr_parse_hostport(&a, where, 22222, AF_UNSPEC) != 0) {
+		fprintf(stderr, "ngbench: bad control address %s\n", where);
+		return -1;
+	}
+	if ((b->slot = calloc(b->o.window, sizeof(*b->slot))) == NULL ||
+	    (b->hist = calloc(1, sizeof(*b->hist))) == NULL)
+		return -1;
+	snprintf(b->prefix, sizeof(b->prefix), "%08x", b->salt);
+	b->fd = socket(addr_family(&a), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (b->fd < 0 || connect(b->fd, &a.u.sa, a.len) != 0) {
+		fprintf(stderr, "ngbench: control socket: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Point both phones of every call that is up at their relay ports. */
+static int
+phones_connect(struct ngb *b)
+{
+	struct call *k;
+	unsigned c, side;
+
+	for (c = 0; c < b->o.calls; c++) {
+		k = &b->calls[c];
+		k->connected = false;
+		if (!k->up)
+			continue;
+		for (side = 0; side < 2; side++)
+			if (connect(k->ph[side].fd, &k->ph[side].relay.u.sa,
+			    k->ph[side].relay.len) != 0) {
+				fprintf(stderr, "ngbench: phone of call %u: %s\n",
+				    c, strerror(errno));
+				return -1;
+			}
+		k->connected = true;
+	}
+	return 0;
+}
+
+/* Read what arrived for phone idx (stream idx = 2 x call + side). */
+static void
+phone_read(struct ngb *b, unsigned idx)
+{
+	static uint8_t buf[RX_BATCH][PKT_MAX];
+	struct mmsghdr m[RX_BATCH];
+	struct iovec iov[RX_BATCH];
+	int n, i;
+
+	memset(m, 0, sizeof(m));
+	for (i = 0; i < RX_BATCH; i++) {
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = PKT_MAX;
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(b->calls[idx / 2].ph[idx % 2].fd, m, RX_BATCH, MSG_DONTWAIT,
+	    NULL);
+	if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
+		fprintf(stderr, "ngbench: recv: %s\n", strerror(errno));
+	for (i = 0; i < n; i++) {
+		/* Ours: the other phone of the same call sent it. */
+		if (m[i].msg_len >= PKT_MIN && rd_be32(buf[i] + 12) == (idx ^ 1))
+			b->relayed++;
+		else
+			b->misrouted++;
+	}
+}
+
+/* Packet n of stream idx. */
+static void
+phone_send(struct ngb *b, unsigned idx, uint64_t n)
+{
+	struct phone *ph = &b->calls[idx / 2].ph[idx % 2];
+
+	if (!b->calls[idx / 2].connected)
+		return;
+	b->pkt[2] = (uint8_t)(n >> 8);
+	b->pkt[3] = (uint8_t)n;
+	wr_be32(b->pkt + 4, (uint32_t)(n * 160));
+	wr_be32(b->pkt + 8, ph->ssrc);
+	wr_be32(b->pkt + 12, idx);
+	wr_be32(b->pkt + 16, (uint32_t)n);
+	/* A full buffer or an ICMP error loses the packet: it counts as sent. */
+	if (send(ph->fd, b->pkt, b->o.size, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
+	    errno != ECONNREFUSED)
+		fprintf(stderr, "ngbench: send: %s\n", strerror(errno));
+	b->sent++;
+	if ((n + idx) % RX_EVERY == 0)
+		phone_read(b, idx);
+}
+
+static void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ns / NS_PER_S);
+	ts.tv_nsec = (long)(ns % NS_PER_S);
+	if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
+		fprintf(stderr, "ngbench: nanosleep: %s\n", strerror(errno));
+}
+
+/* RTP both ways on every call that is up, for the duration; fills r. */
+static void
+media(struct ngb *b, struct row *r)
+{
+	uint64_t streams = 2 * (uint64_t)b->o.calls, period = NS_PER_S / b->o.rate;
+	uint64_t total, t0, now, due, j = 0, end;
+	double c0, c1;
+	unsigned idx;
+
+	b->sent = b->relayed = b->misrouted = 0;
+	total = (uint64_t)(b->o.duration * b->o.rate) * streams;
+	if (total > MAX_PACKETS)
+		total = MAX_PACKETS;
+	memset(b->pkt, 0xff, sizeof(b->pkt));	/* PCMU silence */
+	b->pkt[0] = 0x80;
+	b->pkt[1] = 0;
+	c0 = proc_cpu_ns(b->o.pid);
+	t0 = mono_ns();
+	/* Packet j is due at t0 + j P / S; send what is due, then nap. */
+	while (j < total && !interrupted) {
+		now = mono_ns();
+		due = (now - t0) * streams / period + 1;
+		if (due > total)
+			due = total;
+		for (; j < due; j++)
+			phone_send(b, (unsigned)(j % streams), j / streams);
+		if (j < total)
+			sleep_ns(TICK_NS);
+	}
+	/* Stragglers: sweep every phone each millisecond, for at most 0.5 s. */
+	end = mono_ns() + DRAIN_NS;
+	while (b->relayed < b->sent && mono_ns() < end && !interrupted) {
+		for (idx = 0; idx < streams; idx++)
+			if (b->calls[idx / 2].connected)
+				phone_read(b, idx);
+		if (b->relayed < b->sent)
+			sleep_ns(NS_PER_MS);
+	}
+	c1 = proc_cpu_ns(b->o.pid);
+	r->v[R_SENT] = (double)b->sent;
+	r->v[R_RELAYED] = (double)b->relayed;
+	r->v[R_LOST] = b->relayed < b->sent ? (double)(b->sent - b->relayed) : 0;
+	r->v[R_LOSS_PCT] = b->sent ? 100.0 * r->v[R_LOST] / (double)b->sent : NAN;
+	if (c0 >= 0 && c1 >= 0 && b->relayed > 0)
+		r->v[R_MEDIA_US_PKT] = (c1 - c0) / 1000.0 / (double)b->relayed;
+	if (b->misrouted > 0)
+		fprintf(stderr, "ngbench: %s: %llu packets arrived at the wrong "
+		    "phone\n", b->o.label, (unsigned long long)b->misrouted);
+}
+
+static double
+rss_kb(const struct ngb *b)
+{
+	long v = proc_rss_kb(b->o.pid);
+
+	return v < 0 ? NAN : (double)v;
+}
+
+static void
+rename_calls(struct ngb *b)
+{
+	unsigned c;
+
+	b->salt = b->salt * 1103515245u + 12345u;
+	for (c = 0; c < b->o.calls; c++) {
+		b->calls[c].up = false;
+		call_names(&b->calls[c], c, b->salt);
+	}
+}
+
+/* One run against one relay. */
+static int
+run(struct ngb *b, struct row *r)
+{
+	double fails = 0, relay_ns;
+	unsigned c, up = 0;
+
+	r->v[R_RUN] = b->o.run;
+	r->v[R_RSS_IDLE] = rss_kb(b);
+	if (b->o.cold) {
+		r->v[R_COLD_CPS] = ng_rate(b, NG_OFFER, &fails, NULL);
+		(void)ng_rate(b, NG_DELETE, &fails, NULL);
+		rename_calls(b);
+	}
+	r->v[R_SETUP_CPS] = ng_rate(b, NG_OFFER, &fails, &relay_ns);
+	if (b->answered > 0 && !isnan(relay_ns))
+		r->v[R_SETUP_US_CMD] = relay_ns / 1000.0 / b->answered;
+	r->v[R_SETUP_P50] = hist_quantile_us(b->hist, 0.5);
+	r->v[R_SETUP_P99] = hist_quantile_us(b->hist, 0.99);
+	for (c = 0; c < b->o.calls; c++)
+		up += b->calls[c].up;
+	r->v[R_CALLS] = up;
+	r->v[R_RSS_SETUP] = rss_kb(b);
+	if (up > 0)
+		r->v[R_RSS_CALL] = (r->v[R_RSS_SETUP] - r->v[R_RSS_IDLE]) / up;
+	if (phones_connect(b) != 0)
+		return -1;
+	if (up > 0 && b->o.duration > 0)
+		media(b, r);
+	r->v[R_QUERY_CPS] = ng_rate(b, NG_QUERY, &fails, NULL);
+	r->v[R_DELETE_CPS] = ng_rate(b, NG_DELETE, &fails, NULL);
+	r->v[R_CTL_FAIL] = fails;
+	return 0;
+}
+
+/* --- Options and main --------------------------------------------------- */
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+"usage: ngbench -c HOST:PORT [-p PID] [-n calls] [-W window] [-t seconds]\n"
+"               [-R pps] [-z bytes] [-l label] [--run N] [--record FILE]\n"
+"               [--no-cold]\n"
+"       ngbench --summary FILE [--subject LABEL] [--ref LABEL]\n"
+"  -c  the relay's ng address (udp:HOST:PORT or HOST:PORT)\n"
+"  -p  the relay's PID, for its CPU time and RSS\n"
+"  -n  calls [1000]   -W  commands in flight [32]\n"
+"  -t  seconds of RTP [5]   -R  packets per second per stream [50]\n"
+"  -z  RTP packet size [172]\n");
+	exit(2);
+}
+
+static unsigned
+num(const char *s, unsigned lo, unsigned hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
+		usage();
+	return (unsigned)v;
+}
+
+static void
+parse_opts(struct ngopts *o, int argc, char *argv[])
+{
+	enum { O_RUN = 256, O_RECORD, O_NOCOLD, O_SUM, O_SUBJ, O_REF };
+	static const struct option lo[] = {
+		{ "ctl", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "calls", required_argument, NULL, 'n' },
+		{ "window", required_argument, NULL, 'W' },
+		{ "duration", required_argument, NULL, 't' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "size", required_argument, NULL, 'z' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "run", required_argument, NULL, O_RUN },
+		{ "record", required_argument, NULL, O_RECORD },
+		{ "no-cold", no_argument, NULL, O_NOCOLD },
+		{ "summary", required_argument, NULL, O_SUM },
+		{ "subject", required_argument, NULL, O_SUBJ },
+		{ "ref", required_argument, NULL, O_REF },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *end;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->ctl = "127.0.0.1:22222";
+	o->label = "relay";
+	o->run = 1;
+	o->calls = 1000;
+	o->window = 32;
+	o->rate = 50;
+	o->size = 172;
+	o->duration = 5;
+	o->cold = true;
+	o->subject = "rtproam";
+	o->ref = "rtpengine";
+	while ((ch = getopt_long(argc, argv, "c:p:n:W:t:R:z:l:h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->ctl = optarg;
+			break;
+		case 'p':
+			o->pid = (pid_t)num(optarg, 1, 1u << 30);
+			break;
+		case 'n':
+			o->calls = num(optarg, 1, 20000);
+			break;
+		case 'W':
+			o->window = num(optarg, 1, 1024);
+			break;
+		case 't':
+			o->duration = strtod(optarg, &end);
+			if (*end != '\0' || !(o->duration >= 0 && o->duration <= 600))
+				usage();
+			break;
+		case 'R':
+			o->rate = num(optarg, 1, 1000);
+			break;
+		case 'z':
+			o->size = num(optarg, PKT_MIN, PKT_MAX);
+			break;
+		case 'l':
+			o->label = optarg;
+			break;
+		case O_RUN:
+			o->run = num(optarg, 0, 1000000);
+			break;
+		case O_RECORD:
+			o->record = optarg;
+			break;
+		case O_NOCOLD:
+			o->cold = false;
+			break;
+		case O_SUM:
+			o->summary = optarg;
+			break;
+		case O_SUBJ:
+			o->subject = optarg;
+			break;
+		case O_REF:
+			o->ref = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct ngb b;
+	struct sigaction sa;
+	struct rlimit rl;
+	struct row r;
+	int rc = 1;
+
+	parse_opts(&b.o, argc, argv);
+	if (b.o.summary != NULL)
+		return summary(b.o.summary, b.o.subject, b.o.ref);
+	/* Two sockets per call: take every descriptor we are allowed. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			fprintf(stderr, "ngbench: setrlimit: %s\n", strerror(errno));
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+		return 1;
+	b.fd = -1;
+	b.salt = (unsigned)(mono_ns() ^ ((uint64_t)getpid() << 16));
+	row_init(&r, b.o.label);
+	if (ng_open(&b) != 0)
+		goto out;
+	if (ng_ping(&b) != 0) {
+		fprintf(stderr, "ngbench: %s: no pong from %s\n", b.o.label, b.o.ctl);
+		goto out;
+	}
+	if (phones_open(&b) != 0)
+		goto out;
+	rename_calls(&b);
+	if (run(&b, &r) != 0)
+		goto out;
+	row_print(stdout, &r, false);
+	if (b.o.record != NULL)
+		(void)record_append(b.o.record, &r);
+	rc = 0;
+out:
+	phones_close(&b);
+	if (b.fd >= 0 && close(b.fd) != 0)
+		fprintf(stderr, "ngbench: close: %s\n", strerror(errno));
+	free(b.slot);
+	free(b.hist);
+	return rc;
+}
