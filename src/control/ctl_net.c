@@ -428,25 +428,31 @@ handle_udp(struct ctl_net *n, struct call_ctx *ctx, struct endpoint *ep)
 	struct ctl_str cookie;
 	struct addr from;
 	const char *cmd, *cached;
-	size_t cmdlen, klen, rlen, maxlen;
+	size_t cmdlen, klen, rlen;
 	ssize_t got;
 	unsigned i;
 	int split;
 	bool refused;
 
-	maxlen = ep->proto == PROTO_NG ? CTL_DGRAM_MAX : CTL_MAX_CMD;
 	/* Bounded: a flood of commands must not starve the rest of the loop. */
 	for (i = 0; i < 64; i++) {
 		if ((got = recv_request(ep, buf, CTL_DGRAM_MAX, &ss, &sl, &arr)) < 0)
 			break;
 		addr_from_sockaddr(&from, (struct sockaddr *)&ss, sl);
-		split = (size_t)got > maxlen ? -1 : ep->proto == PROTO_NG ?
+		/*
+		 * The whole datagram is here (up to 64 KiB): whatever follows a
+		 * readable cookie is answered, an over-long rtpproxy command
+		 * with E25, without running it.
+		 */
+		if ((size_t)got > CTL_DGRAM_MAX)
+			got = CTL_DGRAM_MAX;
+		split = ep->proto == PROTO_NG ?
 		    ng_split_cookie(buf, (size_t)got, &cookie, &cmd, &cmdlen) :
 		    ctl_split_cookie(buf, (size_t)got, &cookie, &cmd, &cmdlen);
 		if (split != 0) {
 			if (ep->proto == PROTO_NG)
 				ctx->ng_malformed++;
-			log_debug("control: datagram without cookie or too long, dropped");
+			log_debug("control: datagram without a cookie, dropped");
 			continue;
 		}
 		/* Key: cookie + sender, so two proxies' cookies never collide. */

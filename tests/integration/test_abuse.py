@@ -475,18 +475,17 @@ def test_malformed_commands_get_error_replies(daemon, phones):
     assert parse_info(ctl("I"))["active sessions"] == 0
 
 
-def test_oversized_command_is_dropped_without_reply(daemon):
-    """A datagram longer than CTL_MAX_CMD (8192 bytes) is dropped unanswered:
-    the relay reads at most 8193 bytes, so it cannot tell a complete command
-    from a cut one, and a reply to a cut U could hand out ports for a
-    command nobody sent. The proxy's retransmissions time out and it moves
-    to another relay; nothing is allocated. A command that fits but is
-    nonsense gets its error reply."""
+def test_oversized_command_gets_e25(daemon):
+    """A datagram longer than CTL_MAX_CMD (8192 bytes), up to 64 KiB, is
+    answered E25 and not run: a proxy that got silence would retransmit,
+    then mark the relay dead. The relay reads the whole datagram, so a cut
+    command is never mistaken for a complete one; nothing is allocated. A
+    command that fits but is nonsense gets its error reply."""
     ctl = daemon.ctl
-    for size in (8193, 9000, 60000):
-        raw = ctl.exchange("big%d" % size, "V" + " " * (size - len("big%d V" % size) + 1),
-                           tries=1, timeout=0.5)
-        assert raw is None, "a %d-byte command was answered: %r" % (size, raw[:60])
+    for size in (8193, 9000, 60000, 65000):     # bytes of the command itself
+        raw = ctl.exchange("big%d" % size, "U" + "x" * (size - 1), tries=1, timeout=2.0)
+        assert raw == b"big%d E25\n" % size, "a %d-byte command got %r" % (size, raw)
+    assert parse_info(ctl("I"))["active sessions"] == 0
     raw = ctl.exchange("fits", "V" + " " * (8192 - len("fits V")), tries=1, timeout=2.0)
     assert raw == b"fits 20040107\n"
     assert ctl("U" + "x" * 8000) == "E1"

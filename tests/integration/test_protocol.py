@@ -60,9 +60,10 @@ def test_cookie_echo(daemon):
             assert raw == head + body + b"\n", "reply %r" % raw
         else:
             parse_port_reply(raw[len(head):-1].decode())
-    # A datagram that is only a cookie has no command: dropped, no reply,
-    # and the daemon carries on.
-    assert ctl.exchange("lonely", "", tries=1, timeout=0.3) is None
+    # A datagram that is only a cookie has no command: E1, never silence
+    # (a proxy that gets none retransmits, then marks the relay dead).
+    assert ctl.exchange("lonely", "", tries=1, timeout=2.0) == b"lonely E1\n"
+    assert ctl.exchange("spaces", "  \t ", tries=1, timeout=2.0) == b"spaces E1\n"
     assert ctl("V") == "20040107"
 
 

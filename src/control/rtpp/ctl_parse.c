@@ -671,9 +671,7 @@ ctl_split_cookie(const char *buf, size_t len, struct ctl_str *cookie,
 	*cookie = mkstr(buf + s, i - s);
 	while (i < len && is_sep(buf[i]))
 		i++;
-	if (i == len)
-		return -1;
-	*cmd = buf + i;
+	*cmd = buf + i;		/* may be empty: that is answered with E1 */
 	*cmdlen = len - i;
 	return 0;
 }

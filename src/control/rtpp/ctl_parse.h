@@ -125,9 +125,10 @@ struct ctl_cmd {
 
 /*
  * Split a UDP datagram into its cookie and the command. The cookie is the
- * first token; `*cmd` points just past the whitespace that follows it.
- * Returns 0, or -1 when there is no cookie or nothing after it (no reply
- * can be matched then, so the datagram is dropped and counted).
+ * first token; `*cmd` points just past the whitespace that follows it, and
+ * may be empty (*cmdlen 0): a controller that sent a cookie gets an error
+ * reply for whatever follows, never silence. Returns 0, or -1 when there is
+ * no cookie (no reply could be matched: the datagram is dropped, counted).
  */
 int	ctl_split_cookie(const char *buf, size_t len, struct ctl_str *cookie,
 	    const char **cmd, size_t *cmdlen);
