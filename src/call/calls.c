@@ -364,28 +364,49 @@ media_new(struct call_ctx *ctx, struct call *c, const struct media_request *r,
 	return CALL_OK;
 }
 
+static bool
+bytes_are(const char *s, const char *p, size_t len)
+{
+	return s != NULL && strlen(s) == len && memcmp(s, p, len) == 0;
+}
+
 /*
  * The media r is about. A via-branch tells apart the untagged callee legs
  * of one offer's parallel forks: a media created for another branch is not
- * this one, unless its callee's tag names it.
+ * this one, unless both tags name it. Of the media the tags find, one that
+ * both tags name wins, then one that the requester's tag names, then one
+ * that only the other tag names: after a fork, a re-INVITE carries no
+ * via-branch of the fork it belongs to, only both parties' tags, and must
+ * reach that fork's media, not the first one that has the caller in it.
  */
 static struct media *
 media_find(struct call *c, const struct media_request *r, unsigned *leg_t1)
 {
-	struct media *m = NULL;
+	struct media *m = NULL, *best = NULL;
+	unsigned leg = 0, best_leg = 0, rank, best_rank = 0;
+	bool mine, theirs;
 
 	while ((m = media_lookup(c, m, r->num, r->tag, r->tag_len, r->other,
-	    r->other_len, leg_t1)) != NULL) {
-		if (r->branch_len == 0 || m->branch == NULL ||
-		    (strlen(m->branch) == r->branch_len &&
-		    memcmp(m->branch, r->branch, r->branch_len) == 0))
+	    r->other_len, &leg)) != NULL) {
+		mine = bytes_are(m->tag[leg], r->tag, r->tag_len);
+		theirs = r->other_len > 0 &&
+		    bytes_are(m->tag[leg ^ 1], r->other, r->other_len);
+		if (!(mine && theirs) && r->branch_len > 0 && m->branch != NULL &&
+		    !bytes_are(m->branch, r->branch, r->branch_len))
+			continue;
+		if (mine && (theirs || r->other_len == 0)) {
+			*leg_t1 = leg;
 			return m;
-		if (m->tag[1] != NULL && r->other_len > 0 &&
-		    strlen(m->tag[1]) == r->other_len &&
-		    memcmp(m->tag[1], r->other, r->other_len) == 0)
-			return m;
+		}
+		rank = mine ? 2 : 1;
+		if (rank > best_rank) {
+			best = m;
+			best_leg = leg;
+			best_rank = rank;
+		}
 	}
-	return NULL;
+	*leg_t1 = best_leg;
+	return best;
 }
 
 enum call_err

@@ -289,7 +289,10 @@ ng_request_parse(const struct bnode *root, struct ng_request *r, char *err,
 	s = node_str(bn_dict_get_key(root, "address-family"));
 	r->address_family = ng_family_parse(&s);
 
-	parse_flags(bn_dict_get(root, "flags"), r);
+	/* rtpengine walks every pair: a repeated flags list adds up (§1.2). */
+	for (n = root->first; n != NULL; n = n->next)
+		if (n->klen == 5 && memcmp(n->key, "flags", 5) == 0)
+			parse_flags(n, r);
 	parse_replace(bn_dict_get(root, "replace"), r);
 	parse_rtcp_mux(bn_dict_get_key(root, "rtcp-mux"), r);
 	parse_received_from(bn_dict_get_key(root, "received-from"), r);
@@ -297,7 +300,7 @@ ng_request_parse(const struct bnode *root, struct ng_request *r, char *err,
 	parse_direction(bn_dict_get(root, "direction"), r);
 
 	s = node_str(bn_dict_get(root, "ICE"));
-	if (s.len == 0)
+	if (s.len == 0 || str_is(&s, "default"))
 		r->ice = NG_ICE_DEFAULT;
 	else if (str_is(&s, "remove"))
 		r->ice = NG_ICE_REMOVE;
@@ -325,9 +328,10 @@ ng_request_parse(const struct bnode *root, struct ng_request *r, char *err,
 	s = node_str(bn_dict_get(root, "DTLS"));
 	if (s.len > 0 && !str_is(&s, "off") && !str_is(&s, "no") && !str_is(&s, "disable"))
 		r->srtp_asked = true;
-	if (bn_dict_get(root, "codec") != NULL) {
-		s.p = "codec";
-		s.len = 5;
+	/* The key's own bytes: what the request holds points into the document. */
+	if ((n = bn_dict_get(root, "codec")) != NULL) {
+		s.p = n->key;
+		s.len = n->klen;
 		ignore(r, s);
 	}
 	/*
