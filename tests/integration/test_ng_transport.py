@@ -129,3 +129,35 @@ def test_ng_and_rtpproxy_share_one_call_model(rtproam):
     assert ng({"command": "delete", "call-id": "rtpp@ng", "delete-delay": 0},
               b"d1")["result"] == "ok"
     assert d.ctl("Q rtpp@ng rt") == "E50"
+
+
+def test_answer_cannot_revive_a_line_the_offer_rejected(rtproam):
+    """RFC 3264: a line the offer rejected (port 0) stays rejected. An
+    answer that puts a live port there gets port 0 back and a warning,
+    while its other lines are relayed as usual; an answer that matches no
+    line of the call is an unknown call."""
+    from ngclient import make_sdp
+    ngport = free_port()
+    rtproam(control=["--ng", "udp:127.0.0.1:%d" % ngport])
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.settimeout(2)
+    c.connect(("127.0.0.1", ngport))
+
+    def ng(doc, cookie):
+        c.send(cookie + b" " + bencode(doc))
+        raw = c.recv(65536)
+        return bdecode(raw[len(cookie) + 1:])
+
+    offer = make_sdp("127.0.0.2", [{"port": 40000}, {"type": "video", "port": 0}])
+    rep = ng({"command": "offer", "call-id": "rej@ng", "from-tag": "a", "sdp": offer}, b"o")
+    assert rep["result"] == "ok", rep
+    answer = make_sdp("127.0.0.3", [{"port": 42000}, {"type": "video", "port": 42002}])
+    rep = ng({"command": "answer", "call-id": "rej@ng", "from-tag": "a", "to-tag": "b",
+              "sdp": answer}, b"a")
+    assert rep["result"] == "ok", rep
+    medias = parse_sdp(rep["sdp"]).medias
+    assert medias[0].port != 0 and medias[1].port == 0, rep["sdp"]
+    assert "rejected" in rep.get("warning", ""), rep
+    rep = ng({"command": "answer", "call-id": "rej@ng", "from-tag": "zz", "to-tag": "yy",
+              "sdp": answer}, b"u")
+    assert rep == {"result": "error", "error-reason": "Unknown call-id"}, rep

@@ -27,6 +27,7 @@
 struct media_plan {
 	bool		 relayed;	/* an RTP line with a port: it has a media */
 	bool		 keep;		/* not RTP: left as it came, not relayed */
+	bool		 unknown;	/* an answer's line with no media: rejected */
 	struct media	*media;
 	unsigned	 owner;		/* leg facing the party whose SDP this is */
 };
@@ -198,6 +199,15 @@ update_one(struct call_ctx *ctx, const struct ng_request *req, const struct sdp 
 	if (req->strict_source)
 		r.handover = LATCH_OFF;
 	err = call_update_media(ctx, &r, &res);
+	if (err == CALL_ERR_NOT_FOUND && answer) {
+		/*
+		 * No media for this line: the offer rejected it (port 0), and
+		 * the answer must too (RFC 3264 §6). If no line at all is
+		 * found, the call is unknown (ng_offer_answer says so).
+		 */
+		plan->unknown = true;
+		return NG_STATUS_OK;
+	}
 	if (err != CALL_OK)
 		return call_failure(req, err, i + 1, out);
 	*call_created = *call_created || res.call_created;
@@ -352,6 +362,28 @@ check_sdp(const struct ng_request *req, const struct sdp *sdp, struct media_plan
 	return NG_STATUS_OK;
 }
 
+/* An answer whose lines match no media of the call: the call is unknown. */
+static enum ng_status
+check_answer_lines(const struct sdp *sdp, const struct media_plan *plan, bool answer,
+    struct ng_reply *out)
+{
+	unsigned i, relayed = 0, unknown = 0;
+
+	if (!answer)
+		return NG_STATUS_OK;
+	for (i = 0; i < sdp->nmedia; i++) {
+		relayed += plan[i].relayed;
+		unknown += plan[i].unknown;
+	}
+	if (unknown > 0 && relayed == 0)
+		return ng_fail(out, "Unknown call-id");
+	for (i = 0; i < sdp->nmedia; i++)
+		if (plan[i].unknown)
+			ng_warn(out, "m= line %u was rejected in the offer: rejected "
+			    "here too", i + 1);
+	return NG_STATUS_OK;
+}
+
 enum ng_status
 ng_offer_answer(struct call_ctx *ctx, const struct ng_request *req,
     struct ng_reply *out)
@@ -380,6 +412,7 @@ ng_offer_answer(struct call_ctx *ctx, const struct ng_request *req,
 		if (!plan[i].keep && sdp.media[i].port != 0)
 			st = update_one(ctx, req, &sdp, i, answer, &plan[i],
 			    &call_created, out);
+	st = st != NG_STATUS_OK ? st : check_answer_lines(&sdp, plan, answer, out);
 	c = call_find(&ctx->calls, req->call_id.p, req->call_id.len);
 	if (st != NG_STATUS_OK) {
 		/* A call this request began is not left half-built. */

@@ -120,10 +120,6 @@ parse_flags(const struct bnode *list, struct ng_request *r)
 			if (str_is(&s, flag_table[i].name))
 				break;
 		if (i == sizeof(flag_table) / sizeof(flag_table[0])) {
-			/* Kamailio turns "SDES-off" and friends into flags too. */
-			if (s.len > 5 && memcmp(s.p, "SDES-", 5) == 0 &&
-			    !str_is(&s, "SDES-off") && !str_is(&s, "SDES-no"))
-				r->srtp_asked = true;
 			ignore(r, s);
 			continue;
 		}
@@ -325,9 +321,14 @@ ng_request_parse(const struct bnode *root, struct ng_request *r, char *err,
 	    !str_is(&r->transport_protocol, "RTP/AVPF") &&
 	    !str_is(&r->transport_protocol, "accept"))
 		r->srtp_asked = true;
+	/*
+	 * DTLS and SDES settings only matter to an SRTP profile, which the
+	 * transport-protocol or the m= line itself asks for (and rtproam
+	 * refuses); alone, on a plain RTP call, they change nothing.
+	 */
 	s = node_str(bn_dict_get(root, "DTLS"));
 	if (s.len > 0 && !str_is(&s, "off") && !str_is(&s, "no") && !str_is(&s, "disable"))
-		r->srtp_asked = true;
+		ignore(r, s);
 	/* The key's own bytes: what the request holds points into the document. */
 	if ((n = bn_dict_get(root, "codec")) != NULL) {
 		s.p = n->key;
