@@ -5,6 +5,18 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+int
+textbuf_put(char *buf, size_t len, size_t *off, const void *s, size_t n)
+{
+	if (*off > len || n > len - *off)
+		return -1;
+	if (n > 0)
+		memcpy(buf + *off, s, n);
+	*off += n;
+	return 0;
+}
 
 int
 textbuf_printf(char *buf, size_t len, size_t *off, const char *fmt, ...)

@@ -11,4 +11,7 @@
 int	textbuf_printf(char *buf, size_t len, size_t *off, const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5)));
 
+/* Append n bytes (binary-safe, no NUL added). Returns 0, or -1 if they did not fit. */
+int	textbuf_put(char *buf, size_t len, size_t *off, const void *s, size_t n);
+
 #endif

@@ -44,6 +44,21 @@ def recv_exact_replies(sock, count, timeout=2.0):
     return replies
 
 
+def ng_socket(port):
+    """A connected UDP socket to the relay's ng port, and a function that
+    sends one document under a cookie and returns the decoded reply."""
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.settimeout(2)
+    c.connect(("127.0.0.1", port))
+
+    def ng(doc, cookie):
+        c.send(cookie + b" " + bencode(doc))
+        raw = c.recv(65536)
+        assert raw.startswith(cookie + b" "), raw[:80]
+        return bdecode(raw[len(cookie) + 1:])
+    return c, ng
+
+
 def offer_doc(callid, port=40000):
     return {"command": "offer", "call-id": callid, "from-tag": "ft",
             "sdp": audio_sdp("127.0.0.2", port), "replace": ["origin", "session-connection"]}
@@ -108,15 +123,7 @@ def test_ng_and_rtpproxy_share_one_call_model(rtproam):
     an rtpproxy call is listed by ng."""
     ngport = free_port()
     d = rtproam(control=["--ng", "udp:127.0.0.1:%d" % ngport])
-    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    c.settimeout(2)
-    c.connect(("127.0.0.1", ngport))
-
-    def ng(doc, cookie):
-        c.send(cookie + b" " + bencode(doc))
-        raw = c.recv(65536)
-        assert raw.startswith(cookie + b" ")
-        return bdecode(raw[len(cookie) + 1:])
+    c, ng = ng_socket(ngport)
 
     assert ng(offer_doc("both@ng"), b"o1")["result"] == "ok"
     info = parse_info(d.ctl("I"))
@@ -139,14 +146,7 @@ def test_answer_cannot_revive_a_line_the_offer_rejected(rtproam):
     from ngclient import make_sdp
     ngport = free_port()
     rtproam(control=["--ng", "udp:127.0.0.1:%d" % ngport])
-    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    c.settimeout(2)
-    c.connect(("127.0.0.1", ngport))
-
-    def ng(doc, cookie):
-        c.send(cookie + b" " + bencode(doc))
-        raw = c.recv(65536)
-        return bdecode(raw[len(cookie) + 1:])
+    c, ng = ng_socket(ngport)
 
     offer = make_sdp("127.0.0.2", [{"port": 40000}, {"type": "video", "port": 0}])
     rep = ng({"command": "offer", "call-id": "rej@ng", "from-tag": "a", "sdp": offer}, b"o")

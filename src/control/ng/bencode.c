@@ -8,6 +8,7 @@
  * node count are capped, so a hostile 64 KiB datagram costs little.
  */
 #include "control/ng/bencode.h"
+#include "lib/textbuf.h"
 
 #include <stdalign.h>
 #include <stdarg.h>
@@ -542,16 +543,6 @@ bn_get_int(const struct bnode *n, int64_t *v)
 
 /* Encoder */
 
-static int
-put(char *buf, size_t len, size_t *off, const char *s, size_t n)
-{
-	if (*off > len || n > len - *off)
-		return -1;
-	if (n > 0)
-		memcpy(buf + *off, s, n);
-	*off += n;
-	return 0;
-}
 
 /* Decimal digits of v, written at the end of tmp[24]; returns the start. */
 static char *
@@ -575,9 +566,9 @@ put_len(char *buf, size_t len, size_t *off, const char *s, size_t n)
 
 	p = fmt_dec(tmp + sizeof(tmp) - 1, n, false);
 	*(tmp + sizeof(tmp) - 1) = ':';
-	if (put(buf, len, off, p, (size_t)(tmp + sizeof(tmp) - p)) != 0)
+	if (textbuf_put(buf, len, off, p, (size_t)(tmp + sizeof(tmp) - p)) != 0)
 		return -1;
-	return put(buf, len, off, s, n);
+	return textbuf_put(buf, len, off, s, n);
 }
 
 int
@@ -593,12 +584,12 @@ bencode_encode(const struct bnode *n, char *buf, size_t len, size_t *off)
 		p = fmt_dec(tmp + sizeof(tmp) - 1, mag, n->i < 0);
 		*--p = 'i';
 		tmp[sizeof(tmp) - 1] = 'e';
-		return put(buf, len, off, p, (size_t)(tmp + sizeof(tmp) - p));
+		return textbuf_put(buf, len, off, p, (size_t)(tmp + sizeof(tmp) - p));
 	case BN_STR:
 		return put_len(buf, len, off, n->s, n->len);
 	case BN_LIST:
 	case BN_DICT:
-		if (put(buf, len, off, n->type == BN_LIST ? "l" : "d", 1) != 0)
+		if (textbuf_put(buf, len, off, n->type == BN_LIST ? "l" : "d", 1) != 0)
 			return -1;
 		for (m = n->first; m != NULL; m = m->next) {
 			if (n->type == BN_DICT &&
@@ -607,7 +598,7 @@ bencode_encode(const struct bnode *n, char *buf, size_t len, size_t *off)
 			if (bencode_encode(m, buf, len, off) != 0)
 				return -1;
 		}
-		return put(buf, len, off, "e", 1);
+		return textbuf_put(buf, len, off, "e", 1);
 	}
 	return -1;
 }

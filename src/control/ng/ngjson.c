@@ -12,6 +12,7 @@
  * does: no intermediate json-c objects for a reply.
  */
 #include "control/ng/ngjson.h"
+#include "lib/textbuf.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -163,16 +164,6 @@ ngjson_decode(struct bdoc *d, const char *buf, size_t len, struct bnode **root,
 
 /* Encoder */
 
-static int
-put(char *buf, size_t len, size_t *off, const char *s, size_t n)
-{
-	if (*off > len || n > len - *off)
-		return -1;
-	if (n > 0)
-		memcpy(buf + *off, s, n);
-	*off += n;
-	return 0;
-}
 
 /*
  * Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
@@ -216,7 +207,7 @@ put_jstr(char *buf, size_t len, size_t *off, const char *str, size_t slen)
 	char esc[6] = { '\\', 'u', '0', '0' };
 	size_t i, run, n;
 
-	if (put(buf, len, off, "\"", 1) != 0)
+	if (textbuf_put(buf, len, off, "\"", 1) != 0)
 		return -1;
 	for (i = 0; i < slen; i += n) {
 		/* Copy the plain ASCII run in one go. */
@@ -224,7 +215,7 @@ put_jstr(char *buf, size_t len, size_t *off, const char *str, size_t slen)
 		    s[run] != '"' && s[run] != '\\'; run++)
 			;
 		if (run > i) {
-			if (put(buf, len, off, str + i, run - i) != 0)
+			if (textbuf_put(buf, len, off, str + i, run - i) != 0)
 				return -1;
 			n = run - i;
 			continue;
@@ -232,20 +223,20 @@ put_jstr(char *buf, size_t len, size_t *off, const char *str, size_t slen)
 		n = 1;
 		if (s[i] == '"' || s[i] == '\\') {
 			esc[1] = (char)s[i];
-			if (put(buf, len, off, esc, 2) != 0)
+			if (textbuf_put(buf, len, off, esc, 2) != 0)
 				return -1;
 			esc[1] = 'u';
 		} else if (s[i] == '\n') {
-			if (put(buf, len, off, "\\n", 2) != 0)
+			if (textbuf_put(buf, len, off, "\\n", 2) != 0)
 				return -1;
 		} else if (s[i] == '\r') {
-			if (put(buf, len, off, "\\r", 2) != 0)
+			if (textbuf_put(buf, len, off, "\\r", 2) != 0)
 				return -1;
 		} else if (s[i] == '\t') {
-			if (put(buf, len, off, "\\t", 2) != 0)
+			if (textbuf_put(buf, len, off, "\\t", 2) != 0)
 				return -1;
 		} else if (s[i] >= 0x80 && (n = utf8_len(s + i, slen - i)) > 0) {
-			if (put(buf, len, off, str + i, n) != 0)
+			if (textbuf_put(buf, len, off, str + i, n) != 0)
 				return -1;
 		} else {
 			/*
@@ -258,11 +249,11 @@ put_jstr(char *buf, size_t len, size_t *off, const char *str, size_t slen)
 			n = 1;
 			esc[4] = hex[s[i] >> 4];
 			esc[5] = hex[s[i] & 0xf];
-			if (put(buf, len, off, esc, 6) != 0)
+			if (textbuf_put(buf, len, off, esc, 6) != 0)
 				return -1;
 		}
 	}
-	return put(buf, len, off, "\"", 1);
+	return textbuf_put(buf, len, off, "\"", 1);
 }
 
 int
@@ -275,24 +266,24 @@ ngjson_encode(const struct bnode *n, char *buf, size_t len, size_t *off)
 	switch (n->type) {
 	case BN_INT:
 		k = snprintf(tmp, sizeof(tmp), "%lld", (long long)n->i);
-		return put(buf, len, off, tmp, (size_t)k);
+		return textbuf_put(buf, len, off, tmp, (size_t)k);
 	case BN_STR:
 		return put_jstr(buf, len, off, n->s, n->len);
 	case BN_LIST:
 	case BN_DICT:
-		if (put(buf, len, off, n->type == BN_LIST ? "[" : "{", 1) != 0)
+		if (textbuf_put(buf, len, off, n->type == BN_LIST ? "[" : "{", 1) != 0)
 			return -1;
 		for (m = n->first; m != NULL; m = m->next) {
-			if (m != n->first && put(buf, len, off, ",", 1) != 0)
+			if (m != n->first && textbuf_put(buf, len, off, ",", 1) != 0)
 				return -1;
 			if (n->type == BN_DICT &&
 			    (put_jstr(buf, len, off, m->key, m->klen) != 0 ||
-			    put(buf, len, off, ":", 1) != 0))
+			    textbuf_put(buf, len, off, ":", 1) != 0))
 				return -1;
 			if (ngjson_encode(m, buf, len, off) != 0)
 				return -1;
 		}
-		return put(buf, len, off, n->type == BN_LIST ? "]" : "}", 1);
+		return textbuf_put(buf, len, off, n->type == BN_LIST ? "]" : "}", 1);
 	}
 	return -1;
 }
