@@ -1,12 +1,14 @@
 #!/bin/bash
 # bench/handover-compare.sh - the same rtproam-sim handover and attack
-# scenarios against rtproam and against rtpengine (userspace, its
-# rtpproxy-compatible UDP control protocol), then one table. See
-# docs/handover.md.
+# scenarios against rtproam and against rtpengine (userspace), then one
+# table. The call is driven over the rtpproxy protocol (rtpengine's
+# --listen-udp) or, with --protocol ng, over the ng protocol (rtproam's
+# --ng, rtpengine's --listen-ng). See docs/handover.md.
 #
 #   bench/handover-compare.sh                  both relays, every scenario
 #   bench/handover-compare.sh --relays rtproam
 #   bench/handover-compare.sh --only "ipport slow slow+move"
+#   bench/handover-compare.sh --protocol ng
 #
 # One relay runs at a time, started here and stopped by its PID. Each
 # scenario is one rtproam-sim run of DURATION seconds with a fixed seed,
@@ -19,6 +21,7 @@ BUILD=${BUILD:-$ROOT/build}
 DURATION=${DURATION:-5}
 RELAYS="rtproam rtpengine"
 ONLY=""
+PROTOCOL=rtpp
 # Media above Linux's ephemeral ports and the integration tests' ranges.
 CTL_PORT=${CTL_PORT:-22870}
 PORT_MIN=${PORT_MIN:-65000}
@@ -30,6 +33,7 @@ usage() {
 usage: bench/handover-compare.sh [options]
   --relays "..."   subset of: rtproam rtpengine [$RELAYS]
   --only "..."     scenario names to run [all]
+  --protocol P     control protocol, rtpp or ng [$PROTOCOL]
   --list           print the scenarios and exit
   -t S             seconds of media per run [$DURATION]
   -o DIR           keep the JSON and logs there [a temporary directory]
@@ -71,6 +75,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--relays) RELAYS=$2; shift ;;
 	--only) ONLY=$2; shift ;;
+	--protocol) PROTOCOL=$2; shift ;;
 	--list) printf '%s\n' "$SCENARIOS" | sed '/^$/d; s/|/   /'; exit 0 ;;
 	-t) DURATION=$2; shift ;;
 	-o) OUT=$2; shift ;;
@@ -80,6 +85,22 @@ while [ $# -gt 0 ]; do
 done
 
 log() { printf '%s\n' "$*" >&2; }
+
+# The relays' control option and the simulator's --relay, per protocol.
+case "$PROTOCOL" in
+rtpp)
+	RTPROAM_CTL="-s udp:127.0.0.1:$CTL_PORT"
+	RTPENGINE_CTL="--listen-udp=127.0.0.1:$CTL_PORT"
+	SIM_RELAY="udp:127.0.0.1:$CTL_PORT"
+	;;
+ng)
+	RTPROAM_CTL="--ng udp:127.0.0.1:$CTL_PORT"
+	RTPENGINE_CTL="--listen-ng=127.0.0.1:$CTL_PORT"
+	SIM_RELAY="ng:udp:127.0.0.1:$CTL_PORT"
+	;;
+*)
+	log "handover-compare: --protocol wants rtpp or ng"; usage ;;
+esac
 
 # --- Prerequisites -------------------------------------------------------
 
@@ -131,14 +152,16 @@ start_relay() {
 	case "$name" in
 	rtproam)
 		# Defaults otherwise: handover policy probation.
-		"$RTPROAM" -f -F -s "udp:127.0.0.1:$CTL_PORT" -l 127.0.0.1 \
+		# $RTPROAM_CTL is two words: the option and its socket.
+		# shellcheck disable=SC2086
+		"$RTPROAM" -f -F $RTPROAM_CTL -l 127.0.0.1 \
 		    -m "$PORT_MIN" -M "$PORT_MAX" >"$logf" 2>&1 &
 		;;
 	rtpengine)
 		# Userspace (--table=-1), no config file, its default
 		# endpoint learning (delayed: 3 s).
 		rtpengine --config-file=none --table=-1 \
-		    --interface=127.0.0.1 --listen-udp="127.0.0.1:$CTL_PORT" \
+		    --interface=127.0.0.1 "$RTPENGINE_CTL" \
 		    --port-min="$PORT_MIN" --port-max="$PORT_MAX" \
 		    --delete-delay=0 --foreground --log-stderr \
 		    --log-level=5 >"$logf" 2>&1 &
@@ -173,8 +196,8 @@ while IFS='|' read -r name args; do
 	[ -n "$name" ] && selected "$name" && nsc=$((nsc + 1))
 done <<<"$SCENARIOS"
 set -- $RELAYS
-log "handover-compare: $nsc scenarios x $# relays x ${DURATION}s," \
-    "results in $OUT"
+log "handover-compare: $nsc scenarios x $# relays x ${DURATION}s" \
+    "over $PROTOCOL, results in $OUT"
 
 for relay in $RELAYS; do
 	start_relay "$relay" || continue
@@ -188,7 +211,7 @@ for relay in $RELAYS; do
 		# a few seconds of control retransmissions; timeout is the
 		# backstop.
 		timeout -k 2 $((DURATION + 20)) "$SIM" \
-		    --relay "udp:127.0.0.1:$CTL_PORT" --seed "$seed" \
+		    --relay "$SIM_RELAY" --seed "$seed" \
 		    --duration "$DURATION" --callid "hc-$seed-$name" $args \
 		    --json "$OUT/$relay.$name.json" \
 		    </dev/null >"$OUT/$relay.$name.txt" \
@@ -205,11 +228,12 @@ done
 
 # --- The table -----------------------------------------------------------
 
-python3 - "$OUT" "$RELAYS" "$ONLY" "$SCENARIOS" <<'EOF'
+python3 - "$OUT" "$RELAYS" "$ONLY" "$SCENARIOS" "$PROTOCOL" <<'EOF'
 import json, os, sys
 
 out, relays, only = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 names = [l.split('|')[0] for l in sys.argv[4].splitlines() if l]
+protocol = sys.argv[5]
 if only:
     names = [n for n in names if n in only]
 
@@ -269,6 +293,7 @@ def line(row):
         return '  '.join(c.ljust(w[i]) for i, c in enumerate(row[:3])) + \
             '  ' + row[3]
     return '  '.join(c.ljust(w[i]) for i, c in enumerate(row)).rstrip()
+print('control protocol: %s' % protocol)
 print(line(hdr))
 print('  '.join('-' * x for x in w))
 prev = None

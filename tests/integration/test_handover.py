@@ -1,5 +1,10 @@
 """Secure IP handover, measured by rtproam-sim against the real daemon.
 
+Every case runs twice, once with the call driven over the rtpproxy protocol
+(U/L/D) and once over rtpengine's ng protocol (offer/answer/delete), against
+one daemon listening for both: the relay must behave the same whichever
+protocol set the call up.
+
 Each case runs one simulated call (two phones on 127.0.0.2 and 127.0.0.3
 sending 20 ms RTP and 1 s RTCP), moves a phone and/or lets an attacker
 loose from 127.0.0.66, and checks the simulator's JSON: whether each leg
@@ -13,7 +18,7 @@ import subprocess
 
 import pytest
 
-from rtpp import BUILD
+from rtpp import BUILD, free_port
 
 SIM = BUILD / "tools" / "rtproam-sim"
 
@@ -29,13 +34,15 @@ NEWSSRC_PKTS = 25
 def run_sim(daemon, *args, duration=3):
     if not SIM.is_file():
         pytest.fail("rtproam-sim not built at %s" % SIM)
-    argv = [str(SIM), "--relay", "udp:127.0.0.1:%d" % daemon.ctl_port,
+    argv = [str(SIM), "--relay", daemon.sim_relay,
             "--duration", str(duration), "--json", "-"] + list(args)
     done = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=duration + 30, check=False)
     assert done.returncode == 0, "rtproam-sim %s failed (%d): %s" % (
         " ".join(args), done.returncode, done.stderr.decode(errors="replace"))
-    return json.loads(done.stdout)
+    res = json.loads(done.stdout)
+    assert res["protocol"] == daemon.protocol, res["protocol"]
+    return res
 
 
 def assert_no_leak(res):
@@ -72,9 +79,18 @@ def assert_call_clean(res, max_lost=0):
         assert d["received"] > 0, "%s: nothing arrived" % name
 
 
-@pytest.fixture
-def relay(rtproam):
-    return rtproam(nports=40)
+@pytest.fixture(params=["rtpp", "ng"])
+def relay(request, rtproam):
+    """rtproam with both control sockets; the sim drives the call over the
+    one the parameter names."""
+    ng_port = free_port()
+    d = rtproam(nports=40, control=["--ng", "udp:127.0.0.1:%d" % ng_port])
+    d.protocol = request.param
+    if request.param == "ng":
+        d.sim_relay = "ng:udp:127.0.0.1:%d" % ng_port
+    else:
+        d.sim_relay = "udp:127.0.0.1:%d" % d.ctl_port
+    return d
 
 
 # ---- phones that move ----------------------------------------------------

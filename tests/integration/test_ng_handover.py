@@ -5,8 +5,9 @@ The measurement follows test_handover.py (packets, never milliseconds): how
 many of the moved phone's packets were lost before the relay followed, how
 many of the peer's packets still went to the old address, and how many
 packets the attacker received (leaked) or got into the call (injected).
-rtpproxy-protocol runs use rtproam-sim; ng has no simulator driver, so the
-phones here are rtpp.Phone sockets driven packet by packet.
+test_handover.py runs rtproam-sim over both protocols against rtproam; here
+the phones are rtpp.Phone sockets driven packet by packet, so that the same
+steps run against rtpengine too.
 """
 
 import time

@@ -106,7 +106,8 @@ test_json_plain(void **state)
 {
 	static const char *const keys[] = {
 		"\"version\": 1", "\"relay\": \"127.0.0.1:22222\"",
-		"\"callid\": \"c\\\"1\\\\x@h\"", "\"from_tag\"", "\"to_tag\"",
+		"\"protocol\": \"rtpp\"", "\"callid\": \"c\\\"1\\\\x@h\"",
+		"\"from_tag\"", "\"to_tag\"",
 		"\"setup\": {", "\"done\": true", "\"relay_port_a\": 30000",
 		"\"relay_port_b\": 30002", "\"media_addr\"",
 		"\"teardown_ok\": true", "\"duration_ms\": 6000",
@@ -138,6 +139,7 @@ test_json_plain(void **state)
 	s = render(&r, false);
 	assert_non_null(strstr(s, "A->B"));
 	assert_non_null(strstr(s, "teardown: ok"));
+	assert_non_null(strstr(s, "relay 127.0.0.1:22222 (rtpp)"));
 	free(s);
 }
 
@@ -163,6 +165,7 @@ test_json_moves_attack(void **state)
 		"\"leaked_from_a\": 5",
 		"\"leaked_from_b\": 2", "\"leaked_other\": 0",
 		"\"injected_rtp\": 11", "\"injected_rtcp\": 0",
+		"\"protocol\": \"ng\"",
 	};
 	struct sim_report r;
 	struct sim_move_report *m;
@@ -171,6 +174,8 @@ test_json_moves_attack(void **state)
 
 	(void)state;
 	base_report(&r);
+	/* A reinvite over ng: the report names the protocol it used. */
+	r.protocol = SIM_PROTO_NG;
 	r.nmoves = 2;
 	m = &r.move[0];
 	assert_int_equal(sim_move_parse("2000:ipport:newssrc:overlap=100",
@@ -216,6 +221,7 @@ test_json_moves_attack(void **state)
 	assert_non_null(strstr(s, "move 2 at 4000 ms: phone B back"));
 	assert_non_null(strstr(s, "downlink switch: NEVER"));
 	assert_non_null(strstr(s, "LEAKED to attacker: rtp 7"));
+	assert_non_null(strstr(s, "relay 127.0.0.1:22222 (ng)"));
 	free(s);
 }
 

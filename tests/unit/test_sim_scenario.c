@@ -191,6 +191,52 @@ test_relay_parse(void **state)
 }
 
 static void
+test_relay_parse_proto(void **state)
+{
+	static const struct {
+		const char	*spec;
+		int		 rc;
+		enum sim_proto	 proto;
+		const char	*addr;
+	} cases[] = {
+		{ "udp:127.0.0.1:22222", 0, SIM_PROTO_RTPP, "127.0.0.1:22222" },
+		{ "rtpp:udp:127.0.0.1:7000", 0, SIM_PROTO_RTPP,
+		    "127.0.0.1:7000" },
+		{ "ng:udp:127.0.0.1:2223", 0, SIM_PROTO_NG, "127.0.0.1:2223" },
+		/* Kamailio's rtpengine_sock default port. */
+		{ "ng:udp:127.0.0.5", 0, SIM_PROTO_NG, "127.0.0.5:22222" },
+		{ "ng:udp6:[::1]:2223", 0, SIM_PROTO_NG, "[::1]:2223" },
+		{ "ng:127.0.0.1:2223", 0, SIM_PROTO_NG, "127.0.0.1:2223" },
+		/* refused */
+		{ "ng:", -1, SIM_PROTO_NG, NULL },
+		{ "ng:udp6:127.0.0.1:2223", -1, SIM_PROTO_NG, NULL },
+		{ "ng:unix:/run/rtpengine.sock", -1, SIM_PROTO_NG, NULL },
+		{ "ng:ng:udp:127.0.0.1:2223", -1, SIM_PROTO_NG, NULL },
+		{ "NG:udp:127.0.0.1:2223", -1, SIM_PROTO_RTPP, NULL },
+		{ "ws:udp:127.0.0.1:2223", -1, SIM_PROTO_RTPP, NULL },
+	};
+	enum sim_proto p;
+	struct addr a;
+	char buf[ADDR_STRLEN];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (sim_relay_parse_proto(cases[i].spec, &p, &a) !=
+		    cases[i].rc)
+			fail_msg("'%s': want rc %d", cases[i].spec,
+			    cases[i].rc);
+		if (cases[i].rc == -1)
+			continue;
+		assert_int_equal(p, cases[i].proto);
+		assert_string_equal(addr_str(&a, buf, sizeof(buf)),
+		    cases[i].addr);
+	}
+	assert_string_equal(sim_proto_name(SIM_PROTO_NG), "ng");
+	assert_string_equal(sim_proto_name(SIM_PROTO_RTPP), "rtpp");
+}
+
+static void
 test_loopback(void **state)
 {
 	static const struct {
@@ -285,6 +331,7 @@ main(void)
 		cmocka_unit_test(test_attack_options),
 		cmocka_unit_test(test_attack_refused),
 		cmocka_unit_test(test_relay_parse),
+		cmocka_unit_test(test_relay_parse_proto),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_reply_parse),
 	};

@@ -1,7 +1,8 @@
 /*
- * control.c - rtproam-sim's rtpproxy control client: the U, L and D a
- * proxy would send for the call and its re-INVITEs, one at a time, each
- * retransmitted until answered or given up.
+ * control.c - rtproam-sim's control client: the commands a proxy would
+ * send for the call and its re-INVITEs (rtpproxy's U, L, D or ng's
+ * offer, answer, delete; s->proto builds and parses them), one at a
+ * time, each retransmitted until answered or given up.
  */
 #include <err.h>
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -18,14 +18,17 @@
 #define CTL_TIMEOUT_US	500000
 #define CTL_TRIES	4		/* the first send and 3 retransmits */
 
+const struct phone *
+txn_sdp_phone(const struct sim *s, const struct txn *t)
+{
+	/* An offer carries the offerer's address, an answer the other's. */
+	return &s->ph[t->kind == TXN_OFFER ? t->party : !t->party];
+}
+
 int
 txn_push(struct sim *s, enum txn_kind kind, int party)
 {
-	const struct endpoint *me, *other;
 	struct txn *t;
-	/* Built here, then copied: t->cmd lives in *s next to the arguments. */
-	char ip[INET6_ADDRSTRLEN], cookie[32], ttag[40] = "", cmd[sizeof(t->cmd)];
-	int n;
 
 	if (s->ntxn == MAX_TXN)
 		return -1;
@@ -33,39 +36,11 @@ txn_push(struct sim *s, enum txn_kind kind, int party)
 	memset(t, 0, sizeof(*t));
 	t->kind = kind;
 	t->party = party;
-	snprintf(cookie, sizeof(cookie), "%ld_%u", (long)getpid(),
+	snprintf(t->cookie, sizeof(t->cookie), "%ld_%u", (long)getpid(),
 	    ++s->cookie_seq);
-	memcpy(t->cookie, cookie, sizeof(cookie));
-	me = &s->ph[party].ep[s->ph[party].cur];
-	other = &s->ph[!party].ep[s->ph[!party].cur];
-	switch (kind) {
-	case TXN_OFFER:
-		/*
-		 * Offerer's address, offerer's tag first (reference 1.2);
-		 * the initial INVITE has no to-tag yet, a re-INVITE has.
-		 */
-		if (s->setup_done)
-			snprintf(ttag, sizeof(ttag), " %s;1", s->tag[!party]);
-		n = snprintf(cmd, sizeof(cmd),
-		    "%s Uc0,101 %s %s %u %s;1%s", cookie, s->callid,
-		    addr_ip_str(&me->addr, ip, sizeof(ip)),
-		    addr_port(&me->addr), s->tag[party], ttag);
-		break;
-	case TXN_ANSWER:
-		/* The answerer's address, but still the offerer's tag first. */
-		n = snprintf(cmd, sizeof(cmd),
-		    "%s Lc0,101 %s %s %u %s;1 %s;1", cookie, s->callid,
-		    addr_ip_str(&other->addr, ip, sizeof(ip)),
-		    addr_port(&other->addr), s->tag[party], s->tag[!party]);
-		break;
-	default:
-		n = snprintf(cmd, sizeof(cmd), "%s D %s %s %s", cookie,
-		    s->callid, s->tag[0], s->tag[1]);
-		break;
-	}
-	if (n < 0 || (size_t)n >= sizeof(cmd))
+	/* Built once: a retransmission is the same datagram, same cookie. */
+	if (s->proto->build(s, t) == -1)
 		return -1;
-	memcpy(t->cmd, cmd, (size_t)n + 1);
 	return s->ntxn++;
 }
 
@@ -80,7 +55,7 @@ txn_send(struct sim *s, struct txn *t)
 {
 	vlog(s, "> %s", t->cmd);
 	/* A lost datagram is what the retransmission is for. */
-	if (send(s->ctl_fd, t->cmd, strlen(t->cmd), MSG_DONTWAIT) == -1)
+	if (send(s->ctl_fd, t->cmd, t->len, MSG_DONTWAIT) == -1)
 		vlog(s, "control send: %s", strerror(errno));
 	t->tries++;
 	t->next = mono_us() + CTL_TIMEOUT_US;
@@ -150,7 +125,11 @@ txn_apply(struct sim *s, struct txn *t)
 		    TXN_FAILED;
 		return;
 	}
-	/* U answers for the other party, L for the offerer (reference 1.2). */
+	/*
+	 * U answers for the other party, L for the offerer (reference 1.2);
+	 * likewise the SDP of an offer reply goes to the other party, that
+	 * of an answer reply to the offerer.
+	 */
 	who = t->kind == TXN_OFFER ? !t->party : t->party;
 	if (t->reply.kind != SIM_REPLY_PORT ||
 	    reply_dst(s, &t->reply, &dst) == -1) {
@@ -168,7 +147,12 @@ txn_apply(struct sim *s, struct txn *t)
 void
 ctl_read(struct sim *s)
 {
-	char buf[512];
+	/*
+	 * An ng reply carries a rewritten SDP, a delete's the call's
+	 * statistics: any datagram must fit, or a cut reply would never
+	 * parse.
+	 */
+	static char buf[65536];
 	struct txn *t;
 	ssize_t n;
 	int i;
@@ -188,8 +172,7 @@ ctl_read(struct sim *s)
 		if (t->state != TXN_SENT)
 			continue;
 		/* Late replies to retransmissions carry an older cookie. */
-		if (sim_reply_parse(buf, (size_t)n, t->cookie, &t->reply) ==
-		    SIM_REPLY_BAD)
+		if (s->proto->parse(t, buf, (size_t)n) == SIM_REPLY_BAD)
 			continue;
 		txn_apply(s, t);
 		s->txn_head++;
@@ -238,7 +221,10 @@ ctl_run(struct sim *s)
 static void
 setup_failed(const struct txn *t, const char *cmd)
 {
-	if (t->reply.kind == SIM_REPLY_ERROR)
+	if (t->reply.kind == SIM_REPLY_ERROR && t->reply.reason[0] != '\0')
+		warnx("call setup failed: %s answered with an error: %s", cmd,
+		    t->reply.reason);
+	else if (t->reply.kind == SIM_REPLY_ERROR)
 		warnx("call setup failed: %s answered with E%d", cmd,
 		    t->reply.code);
 	else if (t->reply.kind == SIM_REPLY_PORT)
@@ -250,7 +236,7 @@ setup_failed(const struct txn *t, const char *cmd)
 
 /* One command of the call setup, run to its end; 0 if it worked. */
 static int
-setup_step(struct sim *s, enum txn_kind kind, const char *cmd)
+setup_step(struct sim *s, enum txn_kind kind)
 {
 	int t;
 
@@ -258,7 +244,7 @@ setup_step(struct sim *s, enum txn_kind kind, const char *cmd)
 		errx(1, "command too long");
 	ctl_run(s);
 	if (s->txn[t].state != TXN_OK) {
-		setup_failed(&s->txn[t], cmd);
+		setup_failed(&s->txn[t], s->proto->verb[kind]);
 		return -1;
 	}
 	return 0;
@@ -285,8 +271,8 @@ setup_call(struct sim *s)
 	snprintf(s->tag[1], sizeof(s->tag[1]), "rsimB%08x", rnd(s));
 
 	/* INVITE from A: offer; 200 OK from B: answer. */
-	if (setup_step(s, TXN_OFFER, "U") == -1 ||
-	    setup_step(s, TXN_ANSWER, "L") == -1)
+	if (setup_step(s, TXN_OFFER) == -1 ||
+	    setup_step(s, TXN_ANSWER) == -1)
 		return -1;
 	s->setup_done = true;
 	return 0;

@@ -1,10 +1,11 @@
 /*
  * rtproam-sim - two simulated phones, their handovers and a blind
  * attacker, run through any relay that speaks the rtpproxy control
- * protocol over UDP (rtproam, rtpproxy, rtpengine's --listen-udp).
+ * protocol over UDP (rtproam, rtpproxy, rtpengine's --listen-udp) or
+ * rtpengine's ng protocol over UDP (rtproam --ng, rtpengine --listen-ng).
  *
  * It sets up one call the way Kamailio would (U for A's offer, L for B's
- * answer), streams 20 ms PCMU both ways with RTCP sender reports, moves
+ * answer; or an ng offer with A's SDP and an answer with B's), streams 20 ms PCMU both ways with RTCP sender reports, moves
  * one phone to new addresses at given times, optionally sprays the
  * relay's ports from an attacker address, and reports per direction and
  * per move what arrived where and when. It judges nothing: the exit
@@ -18,7 +19,8 @@
  * exactly rather than guessing by SSRC, which an attacker may copy.
  * A move with `reinvite` sends what a proxy would for a re-INVITE from
  * the mover: U with its new address, then L with the other party's
- * address; either reply may change the ports the phones send to.
+ * address (over ng: a re-offer with the to-tag set, then an answer);
+ * either reply may change the ports the phones send to.
  *
  * The parts are listed in sim.h; the JSON keys in sim_report.h.
  */
@@ -168,11 +170,14 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: rtproam-sim [options]\n"
-"Simulate a call between two phones through an rtpproxy-protocol relay,\n"
-"move one phone between addresses, attack the relay's ports, and report.\n"
+"Simulate a call between two phones through an rtpproxy- or ng-protocol\n"
+"relay, move one phone between addresses, attack the relay's ports, and\n"
+"report.\n"
 "\n"
-"  --relay udp:HOST:PORT   control socket [udp:127.0.0.1:22222]\n"
-"  --no-setup              no U/L/D; use --port-a/--port-b at --media-addr\n"
+"  --relay udp:HOST:PORT   rtpproxy control socket [udp:127.0.0.1:22222]\n"
+"  --relay ng:udp:HOST:PORT  ng control socket (also ng:udp6:[ADDR]:PORT)\n"
+"  --no-setup              no call setup; use --port-a/--port-b at\n"
+"                          --media-addr\n"
 "  --port-a P              relay port phone A sends to (with --no-setup)\n"
 "  --port-b P              relay port phone B sends to (with --no-setup)\n"
 "  --media-addr IP         relay media address [from the replies]\n"
@@ -279,12 +284,14 @@ parse_args(struct sim *s, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char errbuf[256];
+	enum sim_proto proto;
 	bool have_seed = false, reinvite = false;
 	double d;
 	char *ep;
 	int c, k;
 
 	s->setup = true;
+	s->proto = &ctl_rtpp;
 	s->duration_us = 6000000;
 	s->rtcp_us = 1000000;
 	s->linger_us = 400000;
@@ -297,10 +304,11 @@ parse_args(struct sim *s, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case O_RELAY:
-			if (sim_relay_parse(optarg, &s->relay) == -1 ||
-			    !sim_addr_is_loopback(&s->relay))
-				usage_err("--relay wants udp:HOST:PORT on"
+			if (sim_relay_parse_proto(optarg, &proto,
+			    &s->relay) == -1 || !sim_addr_is_loopback(&s->relay))
+				usage_err("--relay wants [ng:]udp:HOST:PORT on"
 				    " loopback");
+			s->proto = proto == SIM_PROTO_NG ? &ctl_ng : &ctl_rtpp;
 			break;
 		case O_NOSETUP:
 			s->setup = false;

@@ -36,6 +36,7 @@ fill_report(const struct sim *s, struct sim_report *r)
 
 	memset(r, 0, sizeof(*r));
 	addr_str(&s->relay, r->relay, sizeof(r->relay));
+	r->protocol = s->proto->id;
 	memcpy(r->callid, s->callid, sizeof(r->callid));
 	memcpy(r->tag, s->tag, sizeof(r->tag));
 	r->setup = s->setup;

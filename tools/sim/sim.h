@@ -3,13 +3,17 @@
  *
  *   main.c      command line and the event loop
  *   sim.c       clock, log, random numbers, sockets
- *   control.c   the rtpproxy control client: U, L, D with retransmission
+ *   control.c   the control client: one command at a time, retransmitted
+ *               until answered; what the replies mean for the phones
+ *   control_rtpp.c  its rtpproxy messages: U, L, D
+ *   control_ng.c    its ng messages: offer, answer, delete
  *   phone.c     the two phones: streams, moves, what they receive
  *   attacker.c  the blind attacker: what it sends and what leaks to it
  *   results.c   the run's state as a struct sim_report, printed
  *
  * The pure parts (option and reply parsing, packet markers, counting,
- * the JSON and the table) are sim_scenario, sim_metrics and sim_report.
+ * the JSON and the table) are sim_scenario, sim_ng, sim_metrics and
+ * sim_report.
  */
 #ifndef RTPROAM_SIM_H
 #define RTPROAM_SIM_H
@@ -32,6 +36,7 @@
 #define MAX_EP		(SIM_MAX_MOVES + 1)
 #define MAX_SOCKS	(2 + 4 * MAX_EP + SIM_MAX_ATTACK_PORTS)
 #define MAX_TXN		(4 * SIM_MAX_MOVES + 8)
+#define TXN_MAX_LEN	2048		/* an ng offer with its SDP fits */
 
 enum owner { OWN_PHONE_A, OWN_PHONE_B, OWN_ATTACKER, OWN_CTL };
 
@@ -94,12 +99,33 @@ struct txn {
 	enum txn_kind	kind;
 	int		party;		/* whose tag comes first */
 	char		cookie[32];
-	char		cmd[512];
+	char		cmd[TXN_MAX_LEN];	/* the datagram, NUL-terminated */
+	size_t		len;
 	enum txn_state	state;
 	int		tries;
 	int64_t		next;		/* monotonic us */
 	struct sim_reply reply;
 };
+
+struct sim;
+
+/*
+ * A control protocol: how a transaction becomes a datagram and how a
+ * reply datagram becomes a struct sim_reply. control.c does the rest
+ * (queue, retransmission, applying replies) the same for each.
+ */
+struct ctl_proto {
+	enum sim_proto	 id;
+	const char	*verb[3];	/* by enum txn_kind, for messages */
+	/* Fill t->cmd and t->len from t's kind, party and cookie; -1 if
+	 * it does not fit. */
+	int		(*build)(const struct sim *, struct txn *);
+	/* Parse into t->reply; SIM_REPLY_BAD: not an answer to t. */
+	enum sim_reply_kind (*parse)(struct txn *, const char *, size_t);
+};
+
+extern const struct ctl_proto ctl_rtpp;		/* control_rtpp.c */
+extern const struct ctl_proto ctl_ng;		/* control_ng.c */
 
 struct attacker {
 	struct sim_attack cfg;
@@ -118,6 +144,7 @@ struct attacker {
 struct sim {
 	/* options */
 	struct addr	relay;
+	const struct ctl_proto *proto;
 	struct addr	media;		/* forced media address, or unset */
 	bool		setup;
 	unsigned	port_a, port_b;
@@ -165,6 +192,7 @@ bool		rtp_mark(const uint8_t *, const struct rtp_info *,
 bool		recv_errno_ok(int);
 
 /* control.c */
+const struct phone *txn_sdp_phone(const struct sim *, const struct txn *);
 int		txn_push(struct sim *, enum txn_kind, int);
 bool		txn_pending(const struct sim *);
 void		txn_tick(struct sim *);

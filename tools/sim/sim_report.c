@@ -194,6 +194,7 @@ sim_report_json(FILE *f, const struct sim_report *r)
 	j_open(&j, NULL, '{');
 	j_int(&j, "version", 1);
 	j_str(&j, "relay", r->relay);
+	j_str(&j, "protocol", sim_proto_name(r->protocol));
 	j_str(&j, "callid", r->callid);
 	j_str(&j, "from_tag", r->tag[0]);
 	j_str(&j, "to_tag", r->tag[1]);
@@ -292,7 +293,8 @@ sim_report_table(FILE *f, const struct sim_report *r)
 	char p50[32], p99[32], ip[ADDR_STRLEN];
 	int i;
 
-	fprintf(f, "relay %s  call %s  %" PRId64 " ms of media\n", r->relay,
+	fprintf(f, "relay %s (%s)  call %s  %" PRId64 " ms of media\n",
+	    r->relay, sim_proto_name(r->protocol),
 	    r->callid[0] ? r->callid : "(no setup)", r->duration_ms);
 	for (i = 0; i < 2; i++)
 		fprintf(f, "phone %c %s -> relay %s%s", i ? 'B' : 'A',

@@ -10,6 +10,7 @@
  *
  *   version               1
  *   relay                 control address, "HOST:PORT"
+ *   protocol              the control protocol: "rtpp" or "ng"
  *   callid, from_tag, to_tag
  *   setup                 {done, relay_port_a, relay_port_b, media_addr}
  *                         relay_port_a: where A sends (L reply);
@@ -111,6 +112,7 @@ struct sim_attack_report {
 
 struct sim_report {
 	char			relay[ADDR_STRLEN];
+	enum sim_proto		protocol;
 	char			callid[96];
 	char			tag[2][32];
 	bool			setup;		/* U/L/D were used */

@@ -275,6 +275,24 @@ sim_relay_parse(const char *spec, struct addr *a)
 	return addr_parse_hostport(a, spec, 22222, family);
 }
 
+int
+sim_relay_parse_proto(const char *spec, enum sim_proto *p, struct addr *a)
+{
+	*p = SIM_PROTO_RTPP;
+	if (strncmp(spec, "ng:", 3) == 0) {
+		*p = SIM_PROTO_NG;
+		spec += 3;
+	} else if (strncmp(spec, "rtpp:", 5) == 0)
+		spec += 5;
+	return sim_relay_parse(spec, a);
+}
+
+const char *
+sim_proto_name(enum sim_proto p)
+{
+	return p == SIM_PROTO_NG ? "ng" : "rtpp";
+}
+
 bool
 sim_addr_is_loopback(const struct addr *a)
 {

@@ -81,6 +81,20 @@ const char	*sim_attack_kind_name(enum sim_attack_kind k);
 /* "udp:HOST:PORT", "udp6:[::1]:PORT", "HOST[:PORT]"; default port 22222. */
 int		 sim_relay_parse(const char *spec, struct addr *a);
 
+/* The control protocol the relay is driven over. */
+enum sim_proto {
+	SIM_PROTO_RTPP = 0,	/* rtpproxy: U, L, D */
+	SIM_PROTO_NG,		/* rtpengine's ng: offer, answer, delete */
+};
+
+/*
+ * sim_relay_parse behind an optional protocol prefix: "ng:udp:HOST:PORT",
+ * "ng:udp6:[ADDR]:PORT", "rtpp:udp:HOST:PORT"; none means rtpproxy.
+ */
+int		 sim_relay_parse_proto(const char *spec, enum sim_proto *p,
+		    struct addr *a);
+const char	*sim_proto_name(enum sim_proto p);
+
 /* 127.0.0.0/8 or ::1: the only places this tool may send to. */
 bool		 sim_addr_is_loopback(const struct addr *a);
 
@@ -88,18 +102,20 @@ bool		 sim_addr_is_loopback(const struct addr *a);
  * A reply to one rtpproxy command: "<cookie> <body>\n". The body is a
  * port with an optional address and family ("40000 127.0.0.1 4"),
  * a bare number (D, and "0" for an L that found nothing) or E<code>.
+ * The ng protocol's replies fill the same struct (sim_ng.h).
  */
 enum sim_reply_kind {
 	SIM_REPLY_BAD = 0,	/* not for us, or unparsable */
 	SIM_REPLY_PORT,		/* port (and maybe address) */
-	SIM_REPLY_ERROR,	/* E<code> */
+	SIM_REPLY_ERROR,	/* E<code>, or an ng error with a reason */
 };
 
 struct sim_reply {
 	enum sim_reply_kind	kind;
 	unsigned		port;		/* 0..65535 */
-	int			code;		/* for SIM_REPLY_ERROR */
+	int			code;		/* rtpproxy's E<code> */
 	char			host[64];	/* "" when absent */
+	char			reason[128];	/* ng's error-reason; "" for rtpproxy */
 };
 
 /* Returns the kind; a reply whose cookie differs is SIM_REPLY_BAD. */
