@@ -27,4 +27,5 @@ sh scripts/fuzz.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cd build-asan
-exec ctest --output-on-failure --timeout 900 "$@"
+# The pytest parts run side by side (tests/CMakeLists.txt), one per core.
+exec ctest -j"$(nproc)" --output-on-failure --timeout 900 "$@"

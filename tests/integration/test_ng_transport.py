@@ -161,3 +161,35 @@ def test_answer_cannot_revive_a_line_the_offer_rejected(rtproam):
     rep = ng({"command": "answer", "call-id": "rej@ng", "from-tag": "zz", "to-tag": "yy",
               "sdp": answer}, b"u")
     assert rep == {"result": "error", "error-reason": "Unknown call-id"}, rep
+
+
+def test_direction_bridges_two_interfaces(rtproam):
+    """direction [internal, external] with -l A/B: the offerer's leg on A,
+    the answerer's on B, as rtpproxy's I/E modifiers do; media flows
+    across."""
+    from rtpp import Phone, exchange_media
+    ngport = free_port()
+    rtproam("-l", "127.0.0.1/127.0.0.9", control=["--ng", "udp:127.0.0.1:%d" % ngport])
+    c, ng = ng_socket(ngport)
+    a, b = Phone("127.0.0.2"), Phone("127.0.0.3")
+    try:
+        rep = ng({"command": "offer", "call-id": "dir@ng", "from-tag": "a",
+                  "direction": ["internal", "external"],
+                  "sdp": audio_sdp(a.ip, a.port)}, b"o")
+        to_b = parse_sdp(rep["sdp"]).audio
+        assert to_b.addr == "127.0.0.9", rep["sdp"]      # faces the answerer: external
+        rep = ng({"command": "answer", "call-id": "dir@ng", "from-tag": "a", "to-tag": "b",
+                  "sdp": audio_sdp(b.ip, b.port)}, b"a")
+        to_a = parse_sdp(rep["sdp"]).audio
+        assert to_a.addr == "127.0.0.1", rep["sdp"]      # faces the offerer: internal
+        got_b, got_a = exchange_media(a, (to_a.addr, to_a.port), b, (to_b.addr, to_b.port),
+                                      count=10)
+        assert len(got_b) == 10 and len(got_a) == 10
+        # An unknown interface name: the default, and a warning that says so.
+        rep = ng({"command": "offer", "call-id": "dir2@ng", "from-tag": "a",
+                  "direction": ["nosuch", "external"], "sdp": audio_sdp(a.ip, a.port)}, b"o2")
+        assert rep["result"] == "ok" and "nosuch" in rep.get("warning", ""), rep
+    finally:
+        a.close()
+        b.close()
+        c.close()
