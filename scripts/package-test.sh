@@ -144,11 +144,12 @@ say "conffile: $CONF"
 
 # The shipped configuration starts a working relay as the service would run
 # it: user rtproam, no capability, no new privileges.
+# shellcheck disable=SC2016 # the inner script expands its own variables
 unshare -n sh -eu -c '
 	ip link set lo up
 	setpriv --reuid=rtproam --regid=rtproam --clear-groups --no-new-privs \
 	    --inh-caps=-all --bounding-set=-all \
-	    /usr/sbin/rtproam -f -c '"$CONF"' 2>"$1" &
+	    /usr/sbin/rtproam -f -c "$2" 2>"$1" &
 	pid=$!
 	ok=no
 	for i in 1 2 3 4 5 6 7 8 9 10; do
@@ -161,11 +162,11 @@ unshare -n sh -eu -c '
 	info=$(rtproam-ctl -s udp:127.0.0.1:22222 info 2>&1) || ok=no
 	kill "$pid"
 	wait "$pid" || true
-	[ "$ok" = yes ] || { cat "$1" >&2; exit 1; }
+	[ "$ok" = yes ] && [ "$reply" = 20040107 ] || { cat "$1" >&2; exit 1; }
 	sed "s/^/  rtproam: /" "$1"
 	echo "package-test.sh: relay on the shipped config answers V: $reply"
 	echo "$info" | head -n 3 | sed "s/^/  rtproam-ctl info: /"
-' sh "$tmp/daemon.log" || fail "rtproam does not start with $CONF"
+' sh "$tmp/daemon.log" "$CONF" || fail "rtproam does not start with $CONF"
 
 # --- purge ----------------------------------------------------------------
 say "apt-get purge $PKGS"
