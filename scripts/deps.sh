@@ -2,6 +2,8 @@
 # Install what rtproam needs to build, run and test, from Debian 12 only.
 # rtpengine-daemon is a test peer: the ng tests run every scenario against
 # rtpengine 10.5 too (side by side), started by the tests, never as a service.
+# debhelper, dpkg-dev and fakeroot build the Debian packages (debian/,
+# scripts/package-test.sh).
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (apt-get)" >&2
@@ -17,6 +19,7 @@ fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config \
+	debhelper dpkg-dev fakeroot \
 	libcmocka-dev libpcap-dev libmicrohttpd-dev libinih-dev libjson-c-dev \
 	curl \
 	python3 python3-pytest \

@@ -3,7 +3,9 @@
 # (the daemon on 127.0.0.0/8), end-to-end (Kamailio + sipp). Everything
 # runs in a build with AddressSanitizer and UndefinedBehaviorSanitizer;
 # an optimised build is compiled too, so both stay warning-free. Before
-# them, every libFuzzer target runs for FUZZ_SECONDS (scripts/fuzz.sh).
+# them, the Debian packages are built, installed and purged
+# (scripts/package-test.sh), and every libFuzzer target runs for
+# FUZZ_SECONDS (scripts/fuzz.sh).
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -22,6 +24,9 @@ for cc in gcc clang-14; do
 		echo "test.sh: $cc $type: built warning-free"
 	done
 done
+# The Debian packages, built from a copy of the tree with Debian's flags,
+# installed with apt, checked, purged: the machine ends as it began.
+sh scripts/package-test.sh
 # libFuzzer targets, FUZZ_SECONDS each (default 60; 0 replays the corpora).
 sh scripts/fuzz.sh
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
