@@ -4,6 +4,8 @@
 # rtpengine 10.5 too (side by side), started by the tests, never as a service.
 # debhelper, dpkg-dev and fakeroot build the Debian packages (debian/,
 # scripts/package-test.sh).
+# baresip-core, nftables and conntrack: the NAT test's phones, NAT router and
+# its mid-call mapping flush (tests/e2e/test_baresip_nat.py).
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (apt-get)" >&2
@@ -23,9 +25,9 @@ apt-get install -y -qq --no-install-recommends \
 	libcmocka-dev libpcap-dev libmicrohttpd-dev libinih-dev libjson-c-dev \
 	curl \
 	python3 python3-pytest \
-	kamailio sip-tester \
+	kamailio sip-tester baresip-core \
 	rtpengine-daemon \
 	clang-14 libclang-rt-14-dev llvm-14 \
 	man-db systemd \
-	tcpdump procps iproute2 >/dev/null
+	tcpdump procps iproute2 nftables conntrack >/dev/null
 echo "deps.sh: dependencies installed"
