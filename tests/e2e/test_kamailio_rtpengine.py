@@ -1,10 +1,10 @@
 """Tier 4, ng: real Kamailio 5.6 (rtpengine module, stock NAT config) + real
 sipp UAC/UAS + the relay speaking the ng protocol.
 
-    sipp UAC 127.0.0.2 --SIP--> Kamailio 127.0.0.1 --SIP--> sipp UAS 127.0.0.3
+    sipp UAC 127.0.2.2 --SIP--> Kamailio 127.0.2.1 --SIP--> sipp UAS 127.0.2.3
     (Contact/SDP claim       | ng (bencode over UDP),
      192.168.x: "behind NAT") | through a recording tap
-         +------ RTP ------> relay 127.0.0.1 <------ RTP ------+
+         +------ RTP ------> relay 127.0.2.1 <------ RTP ------+
 
 Kamailio runs kamailio-ng.cfg.in: the stock route[NATMANAGE] with
 rtpengine_manage() in the branch, reply and failure routes.  The UAC's offer
@@ -57,11 +57,13 @@ RATE = float(os.environ.get("RTPROAM_E2E_RATE", "5"))
 PCAP = os.environ.get("RTPROAM_E2E_PCAP", "/usr/share/sip-tester/g711a.pcap")
 RELAY_LOGLEVEL = os.environ.get("RTPROAM_E2E_RELAY_LOGLEVEL", "info")
 
-PROXY_IP = "127.0.0.1"         # Kamailio
-RELAY_IP = "127.0.0.1"         # relay: control sockets and media
-UAC_IP = "127.0.0.2"           # where the UAC's packets come from
+# 127.0.2.x: the integration tier, which ctest runs beside this one, puts
+# its phones on 127.0.0.x, so their ports never meet.
+PROXY_IP = "127.0.2.1"         # Kamailio
+RELAY_IP = "127.0.2.1"         # relay: control sockets and media
+UAC_IP = "127.0.2.2"           # where the UAC's packets come from
 UAC_PRIVATE_IP = "192.168.77.2"  # what the UAC writes in Contact and SDP
-UAS_IP = "127.0.0.3"
+UAS_IP = "127.0.2.3"
 RELAY_PORTS = 400              # relay media port range size
 TOLERANCE = 0.01               # packets/bytes: counted vs sent
 

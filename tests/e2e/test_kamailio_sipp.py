@@ -1,9 +1,9 @@
 """Tier 4: real Kamailio (rtpproxy module) + real sipp UAC/UAS + the relay.
 
-    sipp UAC 127.0.0.2 --SIP--> Kamailio 127.0.0.1 --SIP--> sipp UAS 127.0.0.3
+    sipp UAC 127.0.2.2 --SIP--> Kamailio 127.0.2.1 --SIP--> sipp UAS 127.0.2.3
          |                          | rtpproxy control protocol (UDP),
          |                          | through a recording tap
-         +------ RTP ------> relay 127.0.0.1 <------ RTP ------+
+         +------ RTP ------> relay 127.0.2.1 <------ RTP ------+
 
 One run of RTPROAM_E2E_CALLS calls (default 20) is shared by the tests of
 this module.  Both endpoints play the same pcap after the ACK, so the relay
@@ -48,10 +48,12 @@ RATE = float(os.environ.get("RTPROAM_E2E_RATE", "5"))
 PCAP = os.environ.get("RTPROAM_E2E_PCAP", "/usr/share/sip-tester/g711a.pcap")
 RELAY_LOGLEVEL = os.environ.get("RTPROAM_E2E_RELAY_LOGLEVEL", "info")
 
-PROXY_IP = "127.0.0.1"   # Kamailio
-RELAY_IP = "127.0.0.1"   # relay: control socket and media
-UAC_IP = "127.0.0.2"
-UAS_IP = "127.0.0.3"
+# 127.0.2.x: the integration tier, which ctest runs beside this one, puts
+# its phones on 127.0.0.x, so their ports never meet.
+PROXY_IP = "127.0.2.1"   # Kamailio
+RELAY_IP = "127.0.2.1"   # relay: control socket and media
+UAC_IP = "127.0.2.2"
+UAS_IP = "127.0.2.3"
 RELAY_PORTS = 400        # relay media port range size (-m/-M)
 TOLERANCE = 0.01         # packets: relayed/delivered vs sent
 
