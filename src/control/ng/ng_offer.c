@@ -256,7 +256,7 @@ static enum ng_status
 rewrite(struct call_ctx *ctx, const struct ng_request *req, const struct sdp *sdp,
     const struct media_plan *plan, bool answer, struct ng_reply *out)
 {
-	static char buf[NG_SDP_MAX];
+	static char buf[NG_SDP_MAX];	/* control thread only; copied into the reply */
 	struct sdp_addr addrs[SDP_MAX_MEDIA], session, forced;
 	struct sdp_out so;
 	const struct leg *leg;
@@ -428,9 +428,13 @@ ng_offer_answer(struct call_ctx *ctx, const struct ng_request *req,
 		/* A new offer or answer revives a call whose delete was delayed. */
 		for (m = c->media; m; m = m->next)
 			m->delete_at_ms = 0;
-		if ((req->record_call || req->record_call_key == 1) &&
-		    call_start_recording(ctx, c, req->from_tag.len ? "ng" : "") != CALL_OK)
-			ng_warn(out, "recording asked, but not possible (--record-dir?)");
+		if (req->record_call || req->record_call_key == 1) {
+			char tag[128];
+
+			copy_str(tag, sizeof(tag), req->from_tag.p, req->from_tag.len);
+			if (call_start_recording(ctx, c, tag) != CALL_OK)
+				ng_warn(out, "recording asked, but not possible (--record-dir?)");
+		}
 	}
 	st = rewrite(ctx, req, &sdp, plan, answer, out);
 	sdp_free(&sdp);
