@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ struct opts {
 	uint64_t	 tick_ns;	/* shortest sleep of the sender */
 	bool		 json;
 	bool		 header;
+	bool		 print_header;	/* print the table heading and exit */
 	bool		 cold_round;	/* one untimed setup+teardown first */
 	const char	*record;
 	/* Saturation mode. */
@@ -74,7 +76,7 @@ struct opts {
 	/* Summary mode. */
 	const char	*summary;
 	const char	*subject;
-	const char	*refs;
+	const char	*refs;	/* ngbench: the one relay compared with */
 };
 
 /* Monotonic and wall clocks in ns. */
@@ -92,6 +94,33 @@ static inline uint64_t
 mono_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* Sleep ns; a signal cuts it short, the callers look at their flag. */
+static inline void
+sleep_ns(uint64_t ns)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ns / NS_PER_S);
+	ts.tv_nsec = (long)(ns % NS_PER_S);
+	if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
+		fprintf(stderr, "%s: nanosleep: %s\n",
+		    program_invocation_short_name, strerror(errno));
+}
+
+/*
+ * Send one datagram without waiting. A full socket buffer or an ICMP
+ * error loses it like the network would; other errors are said, with
+ * `what` (the socket's role) in the message.
+ */
+static inline void
+dgram_send(int fd, const void *p, size_t len, const char *what)
+{
+	if (send(fd, p, len, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
+	    errno != ECONNREFUSED)
+		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name,
+		    what, strerror(errno));
 }
 
 /* Read a small /proc file into buf; returns its length or -1. */

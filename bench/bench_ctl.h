@@ -94,9 +94,7 @@ ctl_send(struct ctl *c, struct ctl_slot *s, uint64_t now)
 	s->tries++;
 	s->deadline = now + CTL_TIMEOUT_NS;
 	/* A full socket buffer is one more timeout, not a failure. */
-	if (send(c->fd, s->cmd, s->len, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
-	    errno != ECONNREFUSED)
-		fprintf(stderr, "rtpbench: control send: %s\n", strerror(errno));
+	dgram_send(c->fd, s->cmd, s->len, "control send");
 }
 
 /* Fill slot s with the next command of its call and send it. */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "bench.h"
+#include "bench_record.h"
 
 struct result {
 	char	 label[32];
@@ -168,41 +169,38 @@ record_append(const char *path, struct result *r)
 	FILE *fp;
 	size_t i;
 
-	if ((fp = fopen(path, "a")) == NULL) {
-		fprintf(stderr, "rtpbench: %s: %s\n", path, strerror(errno));
+	if ((fp = record_open(path)) == NULL)
 		return -1;
-	}
 	fprintf(fp, "label=%s mode=%s", r->label, r->mode);
 	for (i = 0; i < NFIELDS; i++)
 		fprintf(fp, " %s=%.9g", fields[i].name, *fval(r, i));
 	fputc('\n', fp);
-	if (fclose(fp) != 0) {
-		fprintf(stderr, "rtpbench: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return record_close(fp, path);
+}
+
+static void
+record_pair(void *arg, const char *key, const char *val)
+{
+	struct result *r = arg;
+	size_t i;
+
+	if (strcmp(key, "label") == 0)
+		snprintf(r->label, sizeof(r->label), "%s", val);
+	else if (strcmp(key, "mode") == 0)
+		snprintf(r->mode, sizeof(r->mode), "%s", val);
+	for (i = 0; i < NFIELDS; i++)
+		if (strcmp(key, fields[i].name) == 0)
+			*fval(r, i) = strtod(val, NULL);
 }
 
 static int
-record_parse(char *line, struct result *r)
+record_parse(char *line, void *arg)
 {
-	char *tok, *save, *eq;
-	size_t i;
+	struct result *r = arg;
 
 	result_init(r, "", "");
-	for (tok = strtok_r(line, " \t\n", &save); tok != NULL;
-	    tok = strtok_r(NULL, " \t\n", &save)) {
-		if ((eq = strchr(tok, '=')) == NULL)
-			return -1;
-		*eq++ = '\0';
-		if (strcmp(tok, "label") == 0)
-			snprintf(r->label, sizeof(r->label), "%s", eq);
-		else if (strcmp(tok, "mode") == 0)
-			snprintf(r->mode, sizeof(r->mode), "%s", eq);
-		for (i = 0; i < NFIELDS; i++)
-			if (strcmp(tok, fields[i].name) == 0)
-				*fval(r, i) = strtod(eq, NULL);
-	}
+	if (record_pairs(line, record_pair, r) != 0)
+		return -1;
 	return r->label[0] != '\0' ? 0 : -1;
 }
 
@@ -324,20 +322,15 @@ summary(const struct opts *o)
 	struct result med[MAX_LABELS], *subj;
 	const char *lab[MAX_LABELS], *ref;
 	double levels[MAX_LEVELS];
-	char line[4096], refs[256], *save;
-	size_t n = 0, nl, nlev = 0, i, j, k;
+	char refs[256], *save;
+	size_t n, nl, nlev = 0, i, j, k;
 	bool first = true, any;
-	FILE *fp;
+	long got;
 
-	if ((fp = fopen(o->summary, "r")) == NULL) {
-		fprintf(stderr, "rtpbench: %s: %s\n", o->summary, strerror(errno));
+	if ((got = record_load(o->summary, all, sizeof(all[0]), MAX_RESULTS,
+	    record_parse)) < 0)
 		return 1;
-	}
-	while (n < MAX_RESULTS && fgets(line, sizeof(line), fp) != NULL)
-		if (record_parse(line, &all[n]) == 0)
-			n++;
-	if (fclose(fp) != 0)
-		return 1;
+	n = (size_t)got;
 	nl = labels_of(all, n, lab, MAX_LABELS);
 	for (i = 0; i < n; i++) {
 		if (strcmp(all[i].mode, "fixed") != 0)

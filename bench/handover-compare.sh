@@ -17,6 +17,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ME=handover-compare
+. "$ROOT/bench/relay-lib.sh"
 BUILD=${BUILD:-$ROOT/build}
 DURATION=${DURATION:-5}
 RELAYS="rtproam rtpengine"
@@ -84,8 +86,6 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-log() { printf '%s\n' "$*" >&2; }
-
 # The relays' control option and the simulator's --relay, per protocol.
 case "$PROTOCOL" in
 rtpp)
@@ -115,23 +115,13 @@ for f in "$RTPROAM" "$SIM"; do
 done
 case " $RELAYS " in
 *" rtpengine "*)
-	if ! command -v rtpengine >/dev/null 2>&1 &&
-	    [ "$(id -u)" -eq 0 ]; then
-		log "handover-compare: installing rtpengine-daemon"
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		    apt-get install -y -qq --no-install-recommends \
-		    rtpengine-daemon >&2
-	fi
-	if ! command -v rtpengine >/dev/null 2>&1; then
+	if ! have_rtpengine; then
 		log "handover-compare: no rtpengine; rtproam only"
 		RELAYS=rtproam
 	fi
 	;;
 esac
-for tool in ss python3 timeout; do
-	command -v $tool >/dev/null 2>&1 ||
-	    { log "handover-compare: $tool is missing"; exit 1; }
-done
+need_tools ss python3 timeout
 
 if [ -z "$OUT" ]; then
 	OUT=$(mktemp -d /tmp/handover-compare.XXXXXX) || exit 1
@@ -140,11 +130,9 @@ mkdir -p "$OUT" || exit 1
 
 # --- Relays --------------------------------------------------------------
 
-. "$ROOT/bench/relay-lib.sh"
-
 # start_relay NAME: start it, wait until its control port is bound.
 start_relay() {
-	local name=$1 logf=$OUT/$1.log i
+	local name=$1 logf=$OUT/$1.log
 	if ss -Hlun "sport = :$CTL_PORT" 2>/dev/null | grep -q .; then
 		log "handover-compare: UDP port $CTL_PORT is taken; set CTL_PORT"
 		return 1
@@ -170,17 +158,7 @@ start_relay() {
 		log "handover-compare: unknown relay $name"; return 1 ;;
 	esac
 	RELAY_PID=$!
-	for i in $(seq 100); do
-		if ss -Hlun "sport = :$CTL_PORT" 2>/dev/null | grep -q .; then
-			sleep 0.3	# let it finish starting
-			return 0
-		fi
-		kill -0 "$RELAY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	log "handover-compare: $name did not start, see $logf"
-	stop_relay
-	return 1
+	wait_relay "$CTL_PORT" "$name" "$logf" 0.3
 }
 
 # --- The runs ------------------------------------------------------------

@@ -14,6 +14,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/relay-lib.sh"
 BUILD=${BUILD:-$ROOT/build-bench}
 CALLS=1000
 WINDOW=32
@@ -61,43 +62,22 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-log() { printf '%s\n' "$*" >&2; }
-
 # --- Prerequisites -------------------------------------------------------
 
-if echo "$RELAYS" | grep -qw rtpengine && ! command -v rtpengine >/dev/null 2>&1; then
-	log "ng-bench.sh: installing rtpengine-daemon"
-	if [ "$(id -u)" -eq 0 ]; then
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		    apt-get install -y -qq --no-install-recommends rtpengine-daemon
-	fi
-	if ! command -v rtpengine >/dev/null 2>&1; then
-		log "ng-bench.sh: no rtpengine; measuring rtproam only"
-		RELAYS=$(echo "$RELAYS" | sed 's/rtpengine//')
-	fi
+if echo "$RELAYS" | grep -qw rtpengine && ! have_rtpengine; then
+	log "ng-bench.sh: no rtpengine; measuring rtproam only"
+	RELAYS=$(echo "$RELAYS" | sed 's/rtpengine//')
 fi
-for tool in taskset ss cmake; do
-	command -v $tool >/dev/null 2>&1 || { log "ng-bench.sh: $tool is missing"; exit 1; }
-done
-
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-cmake --build "$BUILD" -j2 --target rtproam ngbench >/dev/null || exit 1
+need_tools taskset ss cmake
+build_targets rtproam ngbench
 RTPROAM=$BUILD/src/rtproam
 NGBENCH=$BUILD/bench/ngbench
-
-[ -n "$OUT" ] || OUT=$BUILD/ng-bench-results/$(date +%Y%m%d-%H%M%S)
-mkdir -p "$OUT" || exit 1
-RESULTS=$OUT/results.txt
-: >"$RESULTS"
-
-# Room for the relay's 4 sockets and the generator's 2 per call.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+results_dir ng-bench-results
+raise_fd_limit
 PRIO=""
 [ "$(id -u)" -eq 0 ] && [ "$PRIO_MODE" = rt ] && PRIO="chrt -r 1"
 
 # --- Relays --------------------------------------------------------------
-
-. "$ROOT/bench/relay-lib.sh"
 
 # start_relay NAME LOG: start on the relay core, wait for the ng port.
 start_relay() {
@@ -122,17 +102,7 @@ start_relay() {
 		log "ng-bench.sh: unknown relay $name"; return 1 ;;
 	esac
 	RELAY_PID=$!
-	for _ in $(seq 100); do
-		if ss -Hlun "sport = :$NG_PORT" 2>/dev/null | grep -q .; then
-			sleep 0.2	# let it finish starting (threads, timers)
-			return 0
-		fi
-		kill -0 "$RELAY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	log "ng-bench.sh: $name did not start, see $logf"
-	stop_relay
-	return 1
+	wait_relay "$NG_PORT" "$name" "$logf" 0.2
 }
 
 NMEAS=0
@@ -149,21 +119,13 @@ measure() {
 
 # --- The run -------------------------------------------------------------
 
-set -- $RELAYS
-NREL=$#
 log "ng-bench.sh: relays [$RELAYS], $CALLS calls, $WINDOW in flight," \
     "${DURATION}s of RTP, $ROUNDS rounds, relay on cpu $RELAY_CPU," \
     "generator on cpu $GEN_CPU; results in $OUT"
 
 for round in $(seq "$ROUNDS"); do
 	# Alternate the order: A B, B A, ...
-	order=""
-	for k in $(seq 0 $((NREL - 1))); do
-		set -- $RELAYS
-		shift $(((round - 1 + k) % NREL))
-		order="$order $1"
-	done
-	for name in $order; do
+	for name in $(relay_order "$round"); do
 		measure "$name" "$round"
 	done
 done

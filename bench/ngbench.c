@@ -26,14 +26,13 @@
  *   ngbench -c 127.0.0.1:13989 -p PID -n 1000 -W 32 -t 5 -l rtproam --record F
  *   ngbench --summary F [--subject rtproam --ref rtpengine]
  */
-#include <getopt.h>
 #include <math.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "bench.h"
+#include "bench_args.h"
+#include "bench_phones.h"
 #include "ngbench_req.h"
 #include "ngbench_report.h"
 
@@ -42,11 +41,8 @@
 #define REQ_MAX		2048
 #define REPLY_MAX	65536
 #define NIPS		16
-#define PHONE_NET	"127.0.0."
-#define PHONE_FIRST	10
 #define PKT_MIN		20		/* RTP header + stream + sequence */
 #define PKT_MAX		1400
-#define RX_BATCH	16
 #define RX_EVERY	4
 #define TICK_NS		(100 * 1000ull)
 #define DRAIN_NS	(500 * NS_PER_MS)
@@ -64,25 +60,9 @@ struct slot {
 	char		 req[REQ_MAX];
 };
 
-struct ngopts {
-	const char	*ctl;
-	pid_t		 pid;
-	const char	*label;
-	unsigned	 run;
-	unsigned	 calls;
-	unsigned	 window;
-	unsigned	 rate;		/* packets per second per stream */
-	unsigned	 size;		/* RTP packet bytes */
-	double		 duration;	/* seconds of RTP */
-	bool		 cold;
-	const char	*record;
-	const char	*summary;
-	const char	*subject;
-	const char	*ref;
-};
-
+/* The options are a subset of rtpbench's struct opts (bench.h). */
 struct ngb {
-	struct ngopts	 o;
+	struct opts	 o;
 	int		 fd;
 	char		 prefix[12];
 	uint64_t	 gen;		/* slot reuses, for fresh cookies */
@@ -99,15 +79,6 @@ struct ngb {
 	char		 reply[REPLY_MAX];
 };
 
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
 static void
 call_names(struct call *k, unsigned c, unsigned salt)
 {
@@ -120,49 +91,23 @@ call_names(struct call *k, unsigned c, unsigned salt)
 static int
 phones_open(struct ngb *b)
 {
-	struct call *k;
-	struct addr a;
-	socklen_t len;
-	char ip[32];
-	unsigned c, side;
+	unsigned c;
 
 	if ((b->calls = calloc(b->o.calls, sizeof(*b->calls))) == NULL)
 		return -1;
 	for (c = 0; c < b->o.calls; c++)
 		b->calls[c].ph[0].fd = b->calls[c].ph[1].fd = -1;
-	for (c = 0; c < b->o.calls; c++) {
-		k = &b->calls[c];
-		for (side = 0; side < 2; side++) {
-			snprintf(ip, sizeof(ip), PHONE_NET "%u",
-			    PHONE_FIRST + (c + side * (NIPS / 2)) % NIPS);
-			if (addr_parse(&a, ip, 0, AF_INET) != 0)
-				return -1;
-			k->ph[side].fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, 0);
-			len = sizeof(a.u);
-			if (k->ph[side].fd < 0 || bind(k->ph[side].fd, &a.u.sa, a.len) != 0 ||
-			    getsockname(k->ph[side].fd, &a.u.sa, &len) != 0) {
-				fprintf(stderr, "ngbench: phone %s of call %u: %s\n",
-				    ip, c, strerror(errno));
-				return -1;
-			}
-			addr_from_sockaddr(&k->ph[side].local, &a.u.sa, len);
-			k->ph[side].ssrc = (b->salt * 2654435761u) ^ (c * 2 + side);
-		}
-	}
+	for (c = 0; c < b->o.calls; c++)
+		if (call_open(&b->calls[c], c, NIPS, b->salt, false) != 0)
+			return -1;
 	return 0;
 }
 
 static void
 phones_close(struct ngb *b)
 {
-	unsigned c, side;
-
-	for (c = 0; b->calls != NULL && c < b->o.calls; c++)
-		for (side = 0; side < 2; side++)
-			if (b->calls[c].ph[side].fd >= 0 &&
-			    close(b->calls[c].ph[side].fd) != 0)
-				fprintf(stderr, "ngbench: close: %s\n", strerror(errno));
+	if (b->calls != NULL)
+		phones_close_all(b->calls, b->o.calls);
 	free(b->calls);
 	b->calls = NULL;
 }
@@ -173,9 +118,7 @@ ng_send(struct ngb *b, struct slot *s, uint64_t now)
 	s->tries++;
 	s->deadline = now + NG_TIMEOUT_NS;
 	/* A full socket buffer is one more timeout, not a failure. */
-	if (send(b->fd, s->req, s->len, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
-	    errno != ECONNREFUSED)
-		fprintf(stderr, "ngbench: control send: %s\n", strerror(errno));
+	dgram_send(b->fd, s->req, s->len, "control send");
 }
 
 static void
@@ -465,22 +408,12 @@ ng_open(struct ngb *b)
 static int
 phones_connect(struct ngb *b)
 {
-	struct call *k;
-	unsigned c, side;
+	unsigned c;
 
 	for (c = 0; c < b->o.calls; c++) {
-		k = &b->calls[c];
-		k->connected = false;
-		if (!k->up)
-			continue;
-		for (side = 0; side < 2; side++)
-			if (connect(k->ph[side].fd, &k->ph[side].relay.u.sa,
-			    k->ph[side].relay.len) != 0) {
-				fprintf(stderr, "ngbench: phone of call %u: %s\n",
-				    c, strerror(errno));
-				return -1;
-			}
-		k->connected = true;
+		b->calls[c].connected = false;
+		if (b->calls[c].up && call_connect(&b->calls[c], c) != 0)
+			return -1;
 	}
 	return 0;
 }
@@ -489,25 +422,13 @@ phones_connect(struct ngb *b)
 static void
 phone_read(struct ngb *b, unsigned idx)
 {
-	static uint8_t buf[RX_BATCH][PKT_MAX];
-	struct mmsghdr m[RX_BATCH];
-	struct iovec iov[RX_BATCH];
+	static struct rxbatch rx;
 	int n, i;
 
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < RX_BATCH; i++) {
-		iov[i].iov_base = buf[i];
-		iov[i].iov_len = PKT_MAX;
-		m[i].msg_hdr.msg_iov = &iov[i];
-		m[i].msg_hdr.msg_iovlen = 1;
-	}
-	n = recvmmsg(b->calls[idx / 2].ph[idx % 2].fd, m, RX_BATCH, MSG_DONTWAIT,
-	    NULL);
-	if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
-		fprintf(stderr, "ngbench: recv: %s\n", strerror(errno));
+	n = rx_read(&rx, b->calls[idx / 2].ph[idx % 2].fd, false);
 	for (i = 0; i < n; i++) {
 		/* Ours: the other phone of the same call sent it. */
-		if (m[i].msg_len >= PKT_MIN && rd_be32(buf[i] + 12) == (idx ^ 1))
+		if (rx.m[i].msg_len >= PKT_MIN && rd_be32(rx.buf[i] + 12) == (idx ^ 1))
 			b->relayed++;
 		else
 			b->misrouted++;
@@ -522,30 +443,14 @@ phone_send(struct ngb *b, unsigned idx, uint64_t n)
 
 	if (!b->calls[idx / 2].connected)
 		return;
-	b->pkt[2] = (uint8_t)(n >> 8);
-	b->pkt[3] = (uint8_t)n;
-	wr_be32(b->pkt + 4, (uint32_t)(n * 160));
-	wr_be32(b->pkt + 8, ph->ssrc);
+	rtp_number(b->pkt, n, ph->ssrc);
 	wr_be32(b->pkt + 12, idx);
 	wr_be32(b->pkt + 16, (uint32_t)n);
-	/* A full buffer or an ICMP error loses the packet: it counts as sent. */
-	if (send(ph->fd, b->pkt, b->o.size, MSG_DONTWAIT) < 0 && errno != EAGAIN &&
-	    errno != ECONNREFUSED)
-		fprintf(stderr, "ngbench: send: %s\n", strerror(errno));
+	/* A lost packet still counts as sent. */
+	dgram_send(ph->fd, b->pkt, b->o.size, "send");
 	b->sent++;
 	if ((n + idx) % RX_EVERY == 0)
 		phone_read(b, idx);
-}
-
-static void
-sleep_ns(uint64_t ns)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ns / NS_PER_S);
-	ts.tv_nsec = (long)(ns % NS_PER_S);
-	if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
-		fprintf(stderr, "ngbench: nanosleep: %s\n", strerror(errno));
 }
 
 /* RTP both ways on every call that is up, for the duration; fills r. */
@@ -561,9 +466,7 @@ media(struct ngb *b, struct row *r)
 	total = (uint64_t)(b->o.duration * b->o.rate) * streams;
 	if (total > MAX_PACKETS)
 		total = MAX_PACKETS;
-	memset(b->pkt, 0xff, sizeof(b->pkt));	/* PCMU silence */
-	b->pkt[0] = 0x80;
-	b->pkt[1] = 0;
+	rtp_template(b->pkt, sizeof(b->pkt));
 	c0 = proc_cpu_ns(b->o.pid);
 	t0 = mono_ns();
 	/* Packet j is due at t0 + j P / S; send what is due, then nap. */
@@ -627,7 +530,7 @@ run(struct ngb *b, struct row *r)
 
 	r->v[R_RUN] = b->o.run;
 	r->v[R_RSS_IDLE] = rss_kb(b);
-	if (b->o.cold) {
+	if (b->o.cold_round) {
 		r->v[R_COLD_CPS] = ng_rate(b, NG_OFFER, &fails, NULL);
 		(void)ng_rate(b, NG_DELETE, &fails, NULL);
 		rename_calls(b);
@@ -671,131 +574,41 @@ usage(void)
 	exit(2);
 }
 
-static unsigned
-num(const char *s, unsigned lo, unsigned hi)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s || v < lo || v > hi)
-		usage();
-	return (unsigned)v;
-}
+/* ngbench's options beyond those in bench_args.h. */
+static const struct arg ngbench_args[] = {
+	{ "calls", 'n', ARG_UINT, offsetof(struct opts, calls), 1, 20000 },
+	{ "window", 'W', ARG_UINT, offsetof(struct opts, window), 1, 1024 },
+	{ "duration", 't', ARG_DOUBLE, offsetof(struct opts, duration), 0, 600 },
+	{ "rate", 'R', ARG_UINT, offsetof(struct opts, rate), 1, 1000 },
+	{ "size", 'z', ARG_UINT, offsetof(struct opts, size), PKT_MIN, PKT_MAX },
+	{ "no-cold", 0, ARG_CLEAR, offsetof(struct opts, cold_round), 0, 0 },
+	{ "ref", 0, ARG_STR, offsetof(struct opts, refs), 0, 0 },
+};
 
 static void
-parse_opts(struct ngopts *o, int argc, char *argv[])
+parse_opts(struct opts *o, int argc, char *argv[])
 {
-	enum { O_RUN = 256, O_RECORD, O_NOCOLD, O_SUM, O_SUBJ, O_REF };
-	static const struct option lo[] = {
-		{ "ctl", required_argument, NULL, 'c' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "calls", required_argument, NULL, 'n' },
-		{ "window", required_argument, NULL, 'W' },
-		{ "duration", required_argument, NULL, 't' },
-		{ "rate", required_argument, NULL, 'R' },
-		{ "size", required_argument, NULL, 'z' },
-		{ "label", required_argument, NULL, 'l' },
-		{ "run", required_argument, NULL, O_RUN },
-		{ "record", required_argument, NULL, O_RECORD },
-		{ "no-cold", no_argument, NULL, O_NOCOLD },
-		{ "summary", required_argument, NULL, O_SUM },
-		{ "subject", required_argument, NULL, O_SUBJ },
-		{ "ref", required_argument, NULL, O_REF },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	char *end;
-	int ch;
+	static const struct argset set = { ngbench_args,
+	    sizeof(ngbench_args) / sizeof(ngbench_args[0]), usage };
 
-	memset(o, 0, sizeof(*o));
-	o->ctl = "127.0.0.1:22222";
-	o->label = "relay";
-	o->run = 1;
+	opts_defaults(o);
 	o->calls = 1000;
 	o->window = 32;
-	o->rate = 50;
-	o->size = 172;
-	o->duration = 5;
-	o->cold = true;
-	o->subject = "rtproam";
-	o->ref = "rtpengine";
-	while ((ch = getopt_long(argc, argv, "c:p:n:W:t:R:z:l:h", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			o->ctl = optarg;
-			break;
-		case 'p':
-			o->pid = (pid_t)num(optarg, 1, 1u << 30);
-			break;
-		case 'n':
-			o->calls = num(optarg, 1, 20000);
-			break;
-		case 'W':
-			o->window = num(optarg, 1, 1024);
-			break;
-		case 't':
-			o->duration = strtod(optarg, &end);
-			if (*end != '\0' || !(o->duration >= 0 && o->duration <= 600))
-				usage();
-			break;
-		case 'R':
-			o->rate = num(optarg, 1, 1000);
-			break;
-		case 'z':
-			o->size = num(optarg, PKT_MIN, PKT_MAX);
-			break;
-		case 'l':
-			o->label = optarg;
-			break;
-		case O_RUN:
-			o->run = num(optarg, 0, 1000000);
-			break;
-		case O_RECORD:
-			o->record = optarg;
-			break;
-		case O_NOCOLD:
-			o->cold = false;
-			break;
-		case O_SUM:
-			o->summary = optarg;
-			break;
-		case O_SUBJ:
-			o->subject = optarg;
-			break;
-		case O_REF:
-			o->ref = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	o->refs = "rtpengine";
+	args_parse(&set, o, argc, argv);
 }
 
 int
 main(int argc, char *argv[])
 {
 	static struct ngb b;
-	struct sigaction sa;
-	struct rlimit rl;
 	struct row r;
 	int rc = 1;
 
 	parse_opts(&b.o, argc, argv);
 	if (b.o.summary != NULL)
-		return summary(b.o.summary, b.o.subject, b.o.ref);
-	/* Two sockets per call: take every descriptor we are allowed. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			fprintf(stderr, "ngbench: setrlimit: %s\n", strerror(errno));
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+		return summary(b.o.summary, b.o.subject, b.o.refs);
+	if (gen_process_init() != 0)
 		return 1;
 	b.fd = -1;
 	b.salt = (unsigned)(mono_ns() ^ ((uint64_t)getpid() << 16));

@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "bench.h"
+#include "bench_record.h"
 
 enum {
 	R_RUN, R_CALLS, R_COLD_CPS, R_SETUP_CPS, R_SETUP_US_CMD, R_SETUP_P50,
@@ -82,36 +83,33 @@ record_append(const char *path, const struct row *r)
 {
 	FILE *fp;
 
-	if ((fp = fopen(path, "a")) == NULL) {
-		fprintf(stderr, "ngbench: %s: %s\n", path, strerror(errno));
+	if ((fp = record_open(path)) == NULL)
 		return -1;
-	}
 	row_print(fp, r, true);
-	if (fclose(fp) != 0) {
-		fprintf(stderr, "ngbench: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return record_close(fp, path);
+}
+
+static void
+record_pair(void *arg, const char *key, const char *val)
+{
+	struct row *r = arg;
+	size_t i;
+
+	if (strcmp(key, "label") == 0)
+		snprintf(r->label, sizeof(r->label), "%s", val);
+	for (i = 0; i < R_NFIELDS; i++)
+		if (strcmp(key, fields[i].key) == 0)
+			r->v[i] = strtod(val, NULL);
 }
 
 static int
-record_parse(char *line, struct row *r)
+record_parse(char *line, void *arg)
 {
-	char *tok, *save, *eq;
-	size_t i;
+	struct row *r = arg;
 
 	row_init(r, "");
-	for (tok = strtok_r(line, " \t\n", &save); tok != NULL;
-	    tok = strtok_r(NULL, " \t\n", &save)) {
-		if ((eq = strchr(tok, '=')) == NULL)
-			return -1;
-		*eq++ = '\0';
-		if (strcmp(tok, "label") == 0)
-			snprintf(r->label, sizeof(r->label), "%s", eq);
-		for (i = 0; i < R_NFIELDS; i++)
-			if (strcmp(tok, fields[i].key) == 0)
-				r->v[i] = strtod(eq, NULL);
-	}
+	if (record_pairs(line, record_pair, r) != 0)
+		return -1;
 	return r->label[0] != '\0' ? 0 : -1;
 }
 
@@ -145,19 +143,13 @@ summary(const char *path, const char *subject, const char *refl)
 	static struct row all[MAX_ROWS];
 	struct row med[MAX_LABELS];
 	const struct row *subj = NULL, *ref = NULL;
-	char line[4096];
-	size_t n = 0, nl = 0, i, j;
-	FILE *fp;
+	size_t n, nl = 0, i, j;
+	long got;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "ngbench: %s: %s\n", path, strerror(errno));
+	if ((got = record_load(path, all, sizeof(all[0]), MAX_ROWS,
+	    record_parse)) < 0)
 		return 1;
-	}
-	while (n < MAX_ROWS && fgets(line, sizeof(line), fp) != NULL)
-		if (record_parse(line, &all[n]) == 0)
-			n++;
-	if (fclose(fp) != 0)
-		return 1;
+	n = (size_t)got;
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < nl && strcmp(med[j].label, all[i].label) != 0; j++)
 			;

@@ -25,24 +25,20 @@
  * over the records that runs appended with --record FILE).
  */
 #include <math.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "bench.h"
 #include "bench_ctl.h"
+#include "bench_phones.h"
 #include "bench_report.h"
 #include "bench_opts.h"
 
-#define RX_BATCH	16
 #define RX_EVERY	4		/* a phone reads every 4th time it sends */
 #define TX_PER_LOOP	256		/* sends before looking at the clock again */
-#define RX_MTU		2048
 #define DRAIN_NS	(500 * NS_PER_MS)
 #define LATE_NS		NS_PER_MS
-#define PHONE_NET	"127.0.0."
-#define PHONE_FIRST	10
 
 struct bench {
 	struct opts	 o;
@@ -59,15 +55,6 @@ struct bench {
 	uint64_t	 short_pkts, misrouted;	/* not ours, or the wrong stream */
 	int64_t		 real_off;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 };
-
-static volatile sig_atomic_t interrupted;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
 
 static void
 put64(uint8_t *p, uint64_t v)
@@ -96,11 +83,7 @@ static int
 phones_open(struct bench *b, unsigned from, unsigned to)
 {
 	struct call *k;
-	struct addr a;
-	socklen_t len;
-	char ip[32];
-	unsigned c, side, r;
-	int on = 1;
+	unsigned c, r;
 
 	if (to > b->cap) {
 		if ((k = realloc(b->calls, to * sizeof(*k))) == NULL)
@@ -115,30 +98,8 @@ phones_open(struct bench *b, unsigned from, unsigned to)
 		memset(k, 0, sizeof(*k));
 		k->ph[0].fd = k->ph[1].fd = -1;
 		call_names(k, c, r);
-		for (side = 0; side < 2; side++) {
-			snprintf(ip, sizeof(ip), PHONE_NET "%u", PHONE_FIRST +
-			    (c + side * (b->o.nips / 2)) % b->o.nips);
-			if (addr_parse(&a, ip, 0, AF_INET) != 0)
-				return -1;
-			k->ph[side].fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
-			    SOCK_CLOEXEC, 0);
-			if (k->ph[side].fd < 0) {
-				fprintf(stderr, "rtpbench: socket (call %u): %s\n",
-				    c, strerror(errno));
-				return -1;
-			}
-			len = sizeof(a.u);
-			if (setsockopt(k->ph[side].fd, SOL_SOCKET, SO_TIMESTAMPNS,
-			    &on, sizeof(on)) != 0 ||
-			    bind(k->ph[side].fd, &a.u.sa, a.len) != 0 ||
-			    getsockname(k->ph[side].fd, &a.u.sa, &len) != 0) {
-				fprintf(stderr, "rtpbench: phone %s: %s\n", ip,
-				    strerror(errno));
-				return -1;
-			}
-			addr_from_sockaddr(&k->ph[side].local, &a.u.sa, len);
-			k->ph[side].ssrc = (r * 2654435761u) ^ (c * 2 + side);
-		}
+		if (call_open(k, c, b->o.nips, r, true) != 0)
+			return -1;
 	}
 	b->ncalls = to;
 	return 0;
@@ -148,36 +109,19 @@ phones_open(struct bench *b, unsigned from, unsigned to)
 static int
 phones_connect(struct bench *b, unsigned from, unsigned to)
 {
-	struct call *k;
-	unsigned c, side;
+	unsigned c;
 
-	for (c = from; c < to; c++) {
-		k = &b->calls[c];
-		if (!k->up || k->connected)
-			continue;
-		for (side = 0; side < 2; side++) {
-			if (connect(k->ph[side].fd, &k->ph[side].relay.u.sa,
-			    k->ph[side].relay.len) != 0) {
-				fprintf(stderr, "rtpbench: phone of call %u: %s\n",
-				    c, strerror(errno));
-				return -1;
-			}
-		}
-		k->connected = true;
-	}
+	for (c = from; c < to; c++)
+		if (b->calls[c].up && !b->calls[c].connected &&
+		    call_connect(&b->calls[c], c) != 0)
+			return -1;
 	return 0;
 }
 
 static void
 phones_close(struct bench *b)
 {
-	unsigned c, side;
-
-	for (c = 0; c < b->ncalls; c++)
-		for (side = 0; side < 2; side++)
-			if (b->calls[c].ph[side].fd >= 0 &&
-			    close(b->calls[c].ph[side].fd) != 0)
-				fprintf(stderr, "rtpbench: close: %s\n", strerror(errno));
+	phones_close_all(b->calls, b->ncalls);
 	b->ncalls = 0;
 }
 
@@ -201,19 +145,13 @@ send_one(struct bench *b, uint64_t j)
 
 	if (!k->connected)
 		return;
-	b->pkt[2] = (uint8_t)(n >> 8);
-	b->pkt[3] = (uint8_t)n;
-	wr_be32(b->pkt + 4, (uint32_t)(n * 160));
-	wr_be32(b->pkt + 8, ph->ssrc);
+	rtp_number(b->pkt, n, ph->ssrc);
 	wr_be32(b->pkt + 20, stream);
 	wr_be32(b->pkt + 24, (uint32_t)n);
 	now = mono_ns();
 	put64(b->pkt + 12, now);
-	if (send(ph->fd, b->pkt, b->o.size, MSG_DONTWAIT) < 0) {
-		/* Full buffer or ICMP error: the packet is lost, count it. */
-		if (errno != EAGAIN && errno != ECONNREFUSED)
-			fprintf(stderr, "rtpbench: send: %s\n", strerror(errno));
-	}
+	/* A lost packet still counts as sent. */
+	dgram_send(ph->fd, b->pkt, b->o.size, "send");
 	if (now >= b->win_start && now < b->win_end)
 		b->sent_win++;
 	if ((n + stream) % RX_EVERY == 0)
@@ -224,28 +162,15 @@ send_one(struct bench *b, uint64_t j)
 static void
 phone_ready(struct bench *b, unsigned idx)
 {
-	static uint8_t buf[RX_BATCH][RX_MTU];
-	static char cbuf[RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
-	struct mmsghdr m[RX_BATCH];
-	struct iovec iov[RX_BATCH];
+	static struct rxbatch rxb;
+	struct mmsghdr *m = rxb.m;
+	uint8_t (*buf)[RX_MTU] = rxb.buf;
 	struct cmsghdr *cm;
 	struct timespec ts;
 	uint64_t rx, tx, now = 0;
 	int n, i;
 
-	memset(m, 0, sizeof(m));
-	for (i = 0; i < RX_BATCH; i++) {
-		iov[i].iov_base = buf[i];
-		iov[i].iov_len = RX_MTU;
-		m[i].msg_hdr.msg_iov = &iov[i];
-		m[i].msg_hdr.msg_iovlen = 1;
-		m[i].msg_hdr.msg_control = cbuf[i];
-		m[i].msg_hdr.msg_controllen = sizeof(cbuf[i]);
-	}
-	n = recvmmsg(b->calls[idx / 2].ph[idx % 2].fd, m, RX_BATCH, MSG_DONTWAIT,
-	    NULL);
-	if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
-		fprintf(stderr, "rtpbench: recv: %s\n", strerror(errno));
+	n = rx_read(&rxb, b->calls[idx / 2].ph[idx % 2].fd, true);
 	for (i = 0; i < n; i++) {
 		if (m[i].msg_len < PAYLOAD_MIN) {
 			b->short_pkts++;
@@ -375,13 +300,8 @@ play(struct bench *b, struct result *r)
 		for (idx = 0; idx < 2 * b->ncalls; idx++)
 			if (b->calls[idx / 2].connected)
 				phone_ready(b, idx);
-		if (b->recv_win < b->sent_win) {
-			ts.tv_sec = 0;
-			ts.tv_nsec = (long)NS_PER_MS;
-			if (nanosleep(&ts, NULL) != 0 && errno != EINTR)
-				fprintf(stderr, "rtpbench: nanosleep: %s\n",
-				    strerror(errno));
-		}
+		if (b->recv_win < b->sent_win)
+			sleep_ns(NS_PER_MS);
 	}
 	take_sample(b, &s1);
 	if (!started)
@@ -640,35 +560,22 @@ int
 main(int argc, char *argv[])
 {
 	static struct bench b;
-	struct sigaction sa;
-	struct rlimit rl;
 	int rc;
 
 	parse_opts(&b.o, argc, argv);
 	if (b.o.summary != NULL)
 		return summary(&b.o);
-	/* Two sockets per call: take every descriptor we are allowed. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-			fprintf(stderr, "rtpbench: setrlimit: %s\n", strerror(errno));
-	}
+	if (gen_process_init() != 0)
+		return 1;
 	/* Sleep to the microsecond: the schedule is finer than 50 us slack. */
 	if (prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) != 0)
 		fprintf(stderr, "rtpbench: PR_SET_TIMERSLACK: %s\n", strerror(errno));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
-		return 1;
 	if ((b.hist = calloc(1, sizeof(*b.hist))) == NULL) {
 		fprintf(stderr, "rtpbench: %s\n", strerror(errno));
 		return 1;
 	}
 	b.softirqd = find_ksoftirqd(b.o.relay_cpu);
-	/* PCMU: version 2, PT 0, payload 0xff (silence) after our fields. */
-	memset(b.pkt, 0xff, sizeof(b.pkt));
-	b.pkt[0] = 0x80;
-	b.pkt[1] = 0;
+	rtp_template(b.pkt, sizeof(b.pkt));
 	if (ctl_open(&b.ctl, b.o.ctl, b.o.window) != 0 || ctl_probe(&b.ctl) != 0)
 		return 1;
 	rc = b.o.saturate ? saturate(&b) : fixed(&b);

@@ -16,6 +16,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/relay-lib.sh"
 BUILD=${BUILD:-$ROOT/build-bench}
 CALLS="1000 2000"
 REPS=5
@@ -81,38 +82,19 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-log() { printf '%s\n' "$*" >&2; }
-
 # --- Prerequisites -------------------------------------------------------
 
-if ! command -v rtpengine >/dev/null 2>&1; then
-	log "run.sh: installing rtpengine-daemon"
-	if [ "$(id -u)" -eq 0 ]; then
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		    apt-get install -y -qq --no-install-recommends rtpengine-daemon
-	fi
-	if ! command -v rtpengine >/dev/null 2>&1; then
-		log "run.sh: no rtpengine; measuring the others only"
-		RELAYS=$(echo "$RELAYS" | sed 's/rtpengine//')
-	fi
+if ! have_rtpengine; then
+	log "run.sh: no rtpengine; measuring the others only"
+	RELAYS=$(echo "$RELAYS" | sed 's/rtpengine//')
 fi
-for tool in taskset ss cmake; do
-	command -v $tool >/dev/null 2>&1 || { log "run.sh: $tool is missing"; exit 1; }
-done
-
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-cmake --build "$BUILD" -j2 --target rtproam rtpbench fwd >/dev/null || exit 1
+need_tools taskset ss cmake
+build_targets rtproam rtpbench fwd
 RTPROAM=$BUILD/src/rtproam
 RTPBENCH=$BUILD/bench/rtpbench
 FWD=$BUILD/bench/fwd
-
-[ -n "$OUT" ] || OUT=$BUILD/bench-results/$(date +%Y%m%d-%H%M%S)
-mkdir -p "$OUT" || exit 1
-RESULTS=$OUT/results.txt
-: >"$RESULTS"
-
-# Room for the relay's 4 sockets and the generator's 2 per call.
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+results_dir bench-results
+raise_fd_limit
 # Higher priority than whatever else shares the machine (root only).
 # Default SCHED_RR priority 1: nice alone does not help against processes
 # in other cgroups. The kernel keeps 5% of each core for other tasks
@@ -127,7 +109,6 @@ fi
 
 # --- Relays --------------------------------------------------------------
 
-. "$ROOT/bench/relay-lib.sh"
 NMEAS=0
 
 # start_relay NAME LOG: start on the relay core, wait for the control port.
@@ -164,17 +145,7 @@ start_relay() {
 		log "run.sh: unknown relay $name"; return 1 ;;
 	esac
 	RELAY_PID=$!
-	for _ in $(seq 100); do
-		if ss -Hlun "sport = :$CTL_PORT" 2>/dev/null | grep -q .; then
-			sleep 0.2	# let it finish starting (threads, timers)
-			return 0
-		fi
-		kill -0 "$RELAY_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	log "run.sh: $name did not start, see $logf"
-	stop_relay
-	return 1
+	wait_relay "$CTL_PORT" "$name" "$logf" 0.2
 }
 
 # measure NAME RUN ARGS...: one fresh relay, one rtpbench invocation.
@@ -192,22 +163,13 @@ measure() {
 
 # --- The run -------------------------------------------------------------
 
-set -- $RELAYS
-NREL=$#
 log "run.sh: relays [$RELAYS], calls [$CALLS], $REPS reps x ${DURATION}s," \
     "relay on cpu $RELAY_CPU, generator on cpu $GEN_CPU; results in $OUT"
 "$RTPBENCH" --print-header | tee "$OUT/table.txt"
 
 for rep in $(seq "$REPS"); do
-	# Rotate the order each repetition: A B C, B C A, C A B, ...
-	order=""
-	for k in $(seq 0 $((NREL - 1))); do
-		set -- $RELAYS
-		shift $(((rep - 1 + k) % NREL))
-		order="$order $1"
-	done
 	for calls in $CALLS; do
-		for name in $order; do
+		for name in $(relay_order "$rep"); do
 			measure "$name" "$rep" -n "$calls" -t "$DURATION"
 		done
 	done

@@ -23,6 +23,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/relay-lib.sh"
 BUILD=${BUILD:-$ROOT/build-bench}
 CALLS=10000
 RATE=5
@@ -44,10 +45,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-log() { echo "$*" >&2; }
-
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
-cmake --build "$BUILD" -j2 --target rtproam rtpbench >/dev/null || exit 1
+build_targets rtproam rtpbench
 RTPROAM=$BUILD/src/rtproam
 RTPBENCH=$BUILD/bench/rtpbench
 
@@ -68,10 +66,8 @@ fi
 log "scale.sh: $CALLS calls, descriptor limit $HARD per process:" \
     "$NINST relay(s) of $EACH calls, $RATE pps per stream, ${DURATION}s window"
 
-OUT=$BUILD/scale-results/$(date +%Y%m%d-%H%M%S)
-mkdir -p "$OUT" || exit 1
-RESULTS=$OUT/results.txt
-: >"$RESULTS"
+OUT=""
+results_dir scale-results
 
 PIDS=""
 GENS=""
