@@ -153,19 +153,18 @@ report(struct sim *s)
 	FILE *f;
 
 	fill_report(s, &r);
-	if (s->svg != NULL)
-		draw(s, &r);
 	if (s->json == NULL || strcmp(s->json, "-") != 0)
 		sim_report_table(stdout, &r);
-	if (s->json == NULL)
-		return;
-	if (strcmp(s->json, "-") == 0) {
+	if (s->json != NULL && strcmp(s->json, "-") == 0)
 		sim_report_json(stdout, &r);
-		return;
+	else if (s->json != NULL) {
+		if ((f = fopen(s->json, "w")) == NULL)
+			err(1, "%s", s->json);
+		sim_report_json(f, &r);
+		if (fclose(f) == EOF)
+			err(1, "%s", s->json);
 	}
-	if ((f = fopen(s->json, "w")) == NULL)
-		err(1, "%s", s->json);
-	sim_report_json(f, &r);
-	if (fclose(f) == EOF)
-		err(1, "%s", s->json);
+	/* Last: a picture that cannot be written costs no figures. */
+	if (s->svg != NULL)
+		draw(s, &r);
 }
