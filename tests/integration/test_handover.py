@@ -15,6 +15,7 @@ in packets; nothing depends on how fast this machine is.
 
 import json
 import subprocess
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -200,3 +201,47 @@ def test_handovers_are_counted_in_query(relay):
     text = relay.log.read_text(errors="replace")
     assert text.count("handover: call %s" % res["callid"]) == 2, text[-2000:]
     assert "handovers 2" in text
+
+
+# ---- the picture ---------------------------------------------------------
+
+def test_svg_draws_what_the_json_counts(relay, tmp_path):
+    # A move under attack, drawn: the picture parses, its uplink bars add
+    # up to the packets the JSON says arrived, the attacker's bars to what
+    # it sent, nothing leaked or injected shows, and the move's line
+    # stands at 1500 ms in the whole-run view and in the closer one.
+    svg = tmp_path / "run.svg"
+    res = run_sim(relay, "--move", "1500:ipport", "--attack", "slow",
+                  "--svg", str(svg), "--svg-label", "test")
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    root = ET.parse(svg).getroot()
+    views = {g.get("id"): g for g in root.findall("s:g", ns)}
+    assert "main" in views and "zoom-1" in views, sorted(views)
+
+    # 3 s of media and 400 ms of linger: 170 bins of 20 ms, one a column.
+    ncols, plot_x, plot_w = 170, 150.0, 830.0
+    cw = plot_w / ncols
+
+    def lane(view, cls):
+        (g,) = [g for g in views[view].findall("s:g", ns) if g.get("class") == cls]
+        return g.findall("s:rect", ns)
+
+    def total(rects, prefix):
+        return sum(int(r.get("data-n")) * round(float(r.get("width")) / cw)
+                   for r in rects if r.get("class").startswith(prefix))
+
+    up = lane("main", "lane-up")
+    assert total(up, "rx") == res["directions"]["a_to_b"]["received"]
+    assert total(up, "injected") == 0
+    assert total(lane("main", "lane-down"), "injected") == 0
+    atk = lane("main", "lane-atk")
+    assert total(atk, "atk-sent") == res["attack"]["sent"]
+    assert total(atk, "atk-leaked") == 0
+    # Sources: the old address before the move, the new one after it.
+    assert {r.get("class") for r in up if r.get("class").startswith("rx")} == {"rx0", "rx1"}
+
+    for view, x in (("main", plot_x + plot_w * 1500 / 3400),
+                    ("zoom-1", plot_x + plot_w * 300 / 800)):
+        (line,) = [l for l in views[view].iter("{%s}line" % ns["s"])
+                   if l.get("class") == "mark-move"]
+        assert abs(float(line.get("x1")) - x) < 0.06, (view, line.get("x1"), x)

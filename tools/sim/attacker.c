@@ -102,6 +102,7 @@ atk_send_one(struct sim *s, int64_t now)
 	}
 	send_pkt(fd, &to, buf, len, &a->send_errors);
 	a->sent++;
+	sim_tl_count(&s->tl, now, SIM_TL_ATK_SENT, 0, 0);
 }
 
 void
@@ -142,13 +143,14 @@ atk_next(const struct sim *s)
 }
 
 void
-atk_rx(struct sim *s, const uint8_t *buf, size_t len)
+atk_rx(struct sim *s, const uint8_t *buf, size_t len, int64_t now)
 {
 	struct attacker *a = &s->atk;
 	struct rtp_info ri;
 	struct sim_mark mk;
 	bool marked = false;
 
+	sim_tl_count(&s->tl, now, SIM_TL_ATK_LEAKED, 0, 0);
 	if (rtp_classify(buf, len, &ri) == PKT_RTCP) {
 		a->leaked_rtcp++;
 		marked = sim_rtcp_mark(buf, len, &mk);

@@ -96,7 +96,7 @@ sock_drain(struct sim *s, const struct sock *k)
 					    msgs[i].msg_len, now);
 				break;
 			case OWN_ATTACKER:
-				atk_rx(s, bufs[i], msgs[i].msg_len);
+				atk_rx(s, bufs[i], msgs[i].msg_len, now);
 				break;
 			case OWN_CTL:
 				break;
@@ -199,6 +199,10 @@ usage(FILE *f)
 "  --callid ID             Call-ID [random]\n"
 "  --seed N                random seed, for repeatable runs [random]\n"
 "  --json FILE             also write JSON there; '-' = JSON on stdout only\n"
+"  --svg FILE              also draw the run there: packets per 20 ms each\n"
+"                          way by the mover's address, moves, switches and\n"
+"                          the attacker's traffic on a time line\n"
+"  --svg-label TEXT        name the relay or run in the picture's title\n"
 "  -v, --verbose           log control traffic and moves on stderr\n"
 "  -h, --help              this text\n"
 "\n"
@@ -260,7 +264,7 @@ parse_args(struct sim *s, int argc, char **argv)
 {
 	enum { O_RELAY = 256, O_NOSETUP, O_PORTA, O_PORTB, O_MEDIA, O_PHA,
 	    O_PHB, O_DUR, O_RTCP, O_MOVE, O_MOVER, O_ATTACK, O_WINDOW,
-	    O_LINGER, O_CALLID, O_SEED, O_JSON };
+	    O_LINGER, O_CALLID, O_SEED, O_JSON, O_SVG, O_SVG_LABEL };
 	static const struct option opts[] = {
 		{ "relay", required_argument, NULL, O_RELAY },
 		{ "no-setup", no_argument, NULL, O_NOSETUP },
@@ -279,6 +283,8 @@ parse_args(struct sim *s, int argc, char **argv)
 		{ "callid", required_argument, NULL, O_CALLID },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "json", required_argument, NULL, O_JSON },
+		{ "svg", required_argument, NULL, O_SVG },
+		{ "svg-label", required_argument, NULL, O_SVG_LABEL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -394,6 +400,12 @@ parse_args(struct sim *s, int argc, char **argv)
 		case O_JSON:
 			s->json = optarg;
 			break;
+		case O_SVG:
+			s->svg = optarg;
+			break;
+		case O_SVG_LABEL:
+			s->svg_label = optarg;
+			break;
 		case 'v':
 			s->verbose++;
 			break;
@@ -410,6 +422,8 @@ parse_args(struct sim *s, int argc, char **argv)
 		usage_err("--no-setup needs --port-a and --port-b");
 	if (s->setup && (s->port_a != 0 || s->port_b != 0))
 		usage_err("--port-a/--port-b only go with --no-setup");
+	if (s->svg_label != NULL && s->svg == NULL)
+		usage_err("--svg-label goes with --svg");
 	if (!s->setup && reinvite)
 		usage_err("a reinvite move needs a call (no --no-setup)");
 	if (addr_same_ip(&s->ph[0].first, &s->ph[1].first) &&
@@ -467,6 +481,11 @@ main(int argc, char **argv)
 	setup_phones(s);
 	if (s->atk.cfg.kind != SIM_ATK_NONE)
 		atk_open(s);
+	/* From the early attacker's first packet to the end of the linger. */
+	if (s->svg != NULL && sim_tl_init(&s->tl, s->atk.cfg.kind !=
+	    SIM_ATK_NONE && s->atk.cfg.start_ms < 0 ? s->atk.cfg.start_ms *
+	    1000 : 0, s->duration_us + s->linger_us) == -1)
+		errx(1, "no memory for the timeline of --svg");
 	if (setup_call(s) == -1) {
 		/* Half a call (U answered, L not) is still relay state. */
 		if (s->txn[0].state == TXN_OK)
@@ -489,5 +508,6 @@ main(int argc, char **argv)
 		warn("close");
 	for (i = 0; i < 2; i++)
 		sim_flow_free(&s->ph[i].tx);
+	sim_tl_free(&s->tl);
 	return rc;
 }

@@ -398,6 +398,27 @@ path_move(struct sim *s, const struct phone *sender, uint8_t path)
 	return &s->mv[path - 1];
 }
 
+/* The timeline's direction of what p receives: 0 is A->B. */
+static int
+rx_dir(const struct sim *s, const struct phone *p)
+{
+	return p == &s->ph[0];
+}
+
+/*
+ * The mover's address a packet to p used, as an endpoint index: where
+ * it arrived if p is the mover, else where the mover sent it from.
+ */
+static unsigned
+rx_src(const struct sim *s, const struct phone *p, int ep, uint8_t path)
+{
+	if (p == &s->ph[s->mover])
+		return (unsigned)ep;
+	if (path == 0 || path > s->nmv || !s->mv[path - 1].done)
+		return 0;
+	return (unsigned)s->mv[path - 1].ep_to;
+}
+
 void
 phone_rx_rtp(struct sim *s, struct phone *p, int ep, const uint8_t *buf,
     size_t len, int64_t now)
@@ -414,11 +435,13 @@ phone_rx_rtp(struct sim *s, struct phone *p, int ep, const uint8_t *buf,
 	}
 	if (!rtp_mark(buf, &ri, &mk)) {
 		p->injected++;
+		sim_tl_count(&s->tl, now, SIM_TL_INJECTED, rx_dir(s, p), 0);
 		return;
 	}
 	if (mk.who == 'X') {
 		p->injected++;
 		p->atk_rtp++;
+		sim_tl_count(&s->tl, now, SIM_TL_INJECTED, rx_dir(s, p), 0);
 		return;
 	}
 	if (mk.who == p->who) {
@@ -429,10 +452,14 @@ phone_rx_rtp(struct sim *s, struct phone *p, int ep, const uint8_t *buf,
 		p->to_old++;
 		if ((mm = mover_move(s)) != NULL)
 			mm->to_old_rtp++;
+		sim_tl_count(&s->tl, now, SIM_TL_STALE, rx_dir(s, p),
+		    rx_src(s, p, ep, mk.path));
 		return;
 	}
 	if (sim_flow_rx(&peer->tx, mk.index, now) == SIM_RX_BOGUS)
 		return;
+	sim_tl_count(&s->tl, now, SIM_TL_RX, rx_dir(s, p),
+	    rx_src(s, p, ep, mk.path));
 	/* The mover's packets from its new address reached the peer. */
 	if ((m = path_move(s, peer, mk.path)) != NULL &&
 	    m->obs.first_rx_idx < 0) {
@@ -468,6 +495,8 @@ phone_rx_rtcp(struct sim *s, struct phone *p, int ep, const uint8_t *buf,
 	if (marked && mk.who == 'X') {
 		p->rtcp_injected++;
 		p->atk_rtcp++;
+		/* The attacker's only: a relay may rebuild a phone's RTCP. */
+		sim_tl_count(&s->tl, now, SIM_TL_INJECTED, rx_dir(s, p), 0);
 		return;
 	}
 	if (marked && mk.who == p->who) {

@@ -1,6 +1,6 @@
 /*
  * results.c - rtproam-sim's run state as a struct sim_report, printed as
- * a table, JSON or both.
+ * a table, JSON or both, and drawn as SVG with its timeline.
  */
 #include <err.h>
 #include <stdio.h>
@@ -8,6 +8,7 @@
 
 #include "sim.h"
 #include "sim_report.h"
+#include "sim_svg.h"
 
 static void
 fill_dir(struct sim_dir_report *d, const struct phone *tx,
@@ -99,8 +100,54 @@ fill_report(const struct sim *s, struct sim_report *r)
 	}
 }
 
+/*
+ * What the timeline learns only at the end: the mover's addresses, the
+ * moves and switches as marks, when the attacker was active.
+ */
+static void
+fill_timeline(struct sim *s)
+{
+	const struct phone *mover = &s->ph[s->mover];
+	const struct move *m;
+	char buf[ADDR_STRLEN];
+	int i, k;
+
+	s->tl.mover = mover->who;
+	for (i = 0; i < mover->nep; i++)
+		sim_tl_source(&s->tl, (unsigned)i, addr_str(&mover->ep[i].addr,
+		    buf, sizeof(buf)));
+	for (k = 0; k < s->nmv; k++) {
+		m = &s->mv[k];
+		if (!m->done)
+			continue;
+		sim_tl_mark(&s->tl, SIM_TL_MOVE, k + 1, m->obs.at_us);
+		if (m->obs.first_rx_idx >= 0)
+			sim_tl_mark(&s->tl, SIM_TL_UP, k + 1, m->obs.first_rx_us);
+		if (m->obs.first_dl_idx >= 0)
+			sim_tl_mark(&s->tl, SIM_TL_DOWN, k + 1,
+			    m->obs.first_dl_us);
+	}
+	if (s->atk.cfg.kind != SIM_ATK_NONE) {
+		s->tl.atk_start_us = s->atk.cfg.start_ms * 1000;
+		s->tl.atk_stop_us = atk_stop(s);
+	}
+}
+
+static void
+draw(struct sim *s, const struct sim_report *r)
+{
+	FILE *f;
+
+	fill_timeline(s);
+	if ((f = fopen(s->svg, "w")) == NULL)
+		err(1, "%s", s->svg);
+	sim_svg_write(f, &s->tl, r, s->svg_label);
+	if (fclose(f) == EOF)
+		err(1, "%s", s->svg);
+}
+
 void
-report(const struct sim *s)
+report(struct sim *s)
 {
 	static struct sim_report r;
 	FILE *f;
@@ -108,15 +155,16 @@ report(const struct sim *s)
 	fill_report(s, &r);
 	if (s->json == NULL || strcmp(s->json, "-") != 0)
 		sim_report_table(stdout, &r);
-	if (s->json == NULL)
-		return;
-	if (strcmp(s->json, "-") == 0) {
+	if (s->json != NULL && strcmp(s->json, "-") == 0)
 		sim_report_json(stdout, &r);
-		return;
+	else if (s->json != NULL) {
+		if ((f = fopen(s->json, "w")) == NULL)
+			err(1, "%s", s->json);
+		sim_report_json(f, &r);
+		if (fclose(f) == EOF)
+			err(1, "%s", s->json);
 	}
-	if ((f = fopen(s->json, "w")) == NULL)
-		err(1, "%s", s->json);
-	sim_report_json(f, &r);
-	if (fclose(f) == EOF)
-		err(1, "%s", s->json);
+	/* Last: a picture that cannot be written costs no figures. */
+	if (s->svg != NULL)
+		draw(s, &r);
 }

@@ -9,11 +9,13 @@
  *   control_ng.c    its ng messages: offer, answer, delete
  *   phone.c     the two phones: streams, moves, what they receive
  *   attacker.c  the blind attacker: what it sends and what leaks to it
- *   results.c   the run's state as a struct sim_report, printed
+ *   results.c   the run's state as a struct sim_report, printed, and
+ *               drawn (--svg)
  *
  * The pure parts (option and reply parsing, packet markers, counting,
- * the JSON and the table) are sim_scenario, sim_ng, sim_metrics and
- * sim_report.
+ * the JSON and the table, the timeline and its picture) are
+ * sim_scenario, sim_ng, sim_metrics, sim_report, sim_timeline and
+ * sim_svg.
  */
 #ifndef RTPROAM_SIM_H
 #define RTPROAM_SIM_H
@@ -27,6 +29,7 @@
 #include "packet/rtp.h"
 #include "sim_metrics.h"
 #include "sim_scenario.h"
+#include "sim_timeline.h"
 
 #define PTIME_US	20000
 #define PCMU_PT		0
@@ -152,12 +155,14 @@ struct sim {
 	int		mover;		/* 0 = A, 1 = B */
 	int		verbose;
 	const char	*json;
+	const char	*svg, *svg_label;
 	char		callid[96], tag[2][32];
 
 	struct phone	ph[2];
 	struct move	mv[SIM_MAX_MOVES];
 	int		nmv;
 	struct attacker	atk;
+	struct sim_timeline tl;		/* bins only with --svg */
 
 	int		epfd;
 	struct sock	socks[MAX_SOCKS];
@@ -216,9 +221,9 @@ int64_t		atk_stop(const struct sim *);
 void		atk_open(struct sim *);
 void		atk_tick(struct sim *, int64_t);
 int64_t		atk_next(const struct sim *);
-void		atk_rx(struct sim *, const uint8_t *, size_t);
+void		atk_rx(struct sim *, const uint8_t *, size_t, int64_t);
 
 /* results.c */
-void		report(const struct sim *);
+void		report(struct sim *);
 
 #endif
