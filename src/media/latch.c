@@ -41,6 +41,7 @@ latch_config_default(struct latch_config *cfg)
 	cfg->seq_slack = 50;
 	cfg->min_switch_interval_ms = 1000;
 	cfg->max_switches_per_min = 10;
+	cfg->hold_count = LATCH_HOLD_SLOTS;
 }
 
 int
@@ -112,6 +113,141 @@ forget_prev(struct latch *l)
 	memset(&l->prev_stream, 0, sizeof(l->prev_stream));
 }
 
+/* What a packet's handling did to the held packets, for the decision. */
+struct hold_fx {
+	uint8_t		slot;
+	uint8_t		nrelease;
+	uint8_t		release[LATCH_HOLD_SLOTS];
+	uint8_t		ndiscarded;
+};
+
+static void
+held_free(struct latch *l, struct latch_held *h)
+{
+	memset(h, 0, sizeof(*h));
+	l->nheld--;
+}
+
+/* A held packet will never be sent: it counts as the drop it would have been. */
+static void
+held_discard(struct latch *l, struct latch_held *h, struct hold_fx *fx)
+{
+	held_free(l, h);
+	l->drops[DROP_UNVERIFIED]++;
+	if (fx != NULL)
+		fx->ndiscarded++;
+}
+
+/* The oldest held packet, or NULL when none is. */
+static struct latch_held *
+held_oldest(struct latch *l)
+{
+	struct latch_held *h, *old = NULL;
+	int i;
+
+	for (i = 0; i < LATCH_HOLD_SLOTS; i++) {
+		h = &l->held[i];
+		if (addr_is_set(&h->src) && (old == NULL || h->order < old->order))
+			old = h;
+	}
+	return old;
+}
+
+/*
+ * Discard the held packets from `src`, or from its IP when `ip_only`;
+ * `keep` inverts the choice (all but those).
+ */
+static void
+held_discard_from(struct latch *l, const struct addr *src, bool ip_only,
+    bool keep, struct hold_fx *fx)
+{
+	struct latch_held *h;
+	bool match;
+	int i;
+
+	for (i = 0; i < LATCH_HOLD_SLOTS && l->nheld > 0; i++) {
+		h = &l->held[i];
+		if (!addr_is_set(&h->src))
+			continue;
+		match = ip_only ? addr_same_ip(&h->src, src) :
+		    addr_equal(&h->src, src);
+		if (match != keep)
+			held_discard(l, h, fx);
+	}
+}
+
+/* A candidate that went quiet: what it sent is too old to be of use now. */
+static void
+held_expire(struct latch *l, uint64_t now, struct hold_fx *fx)
+{
+	struct latch_held *h;
+	int i;
+
+	for (i = 0; i < LATCH_HOLD_SLOTS && l->nheld > 0; i++) {
+		h = &l->held[i];
+		if (addr_is_set(&h->src) && since(now, h->at_ms) > LATCH_HOLD_MS)
+			held_discard(l, h, fx);
+	}
+}
+
+/* Book the packet; a full book gives up its oldest packet for it. */
+static void
+held_put(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
+    uint64_t now, struct hold_fx *fx)
+{
+	unsigned limit = l->cfg->hold_count < LATCH_HOLD_SLOTS ?
+	    l->cfg->hold_count : LATCH_HOLD_SLOTS;
+	struct latch_held *h = NULL;
+	int i;
+
+	if (l->nheld >= limit)
+		held_discard(l, held_oldest(l), fx);
+	/* Only slots below the limit are used: the relay may size to it. */
+	for (i = 0; i < (int)limit; i++)
+		if (!addr_is_set(&l->held[i].src)) {
+			h = &l->held[i];
+			break;
+		}
+	h->src = *src;
+	h->ssrc = pkt->ssrc;
+	h->seq = pkt->seq;
+	h->at_ms = now;
+	h->order = l->hold_next++;
+	l->nheld++;
+	fx->slot = (uint8_t)(h - l->held);
+}
+
+/*
+ * The leg now sends to `winner`, whose stream continues `old` (the old
+ * peer's, before the switch). Its held packets go out first, oldest
+ * first, unless the old peer delivered them already or they waited too
+ * long; all others are discarded. The book is empty afterwards.
+ */
+static void
+held_release(struct latch *l, const struct addr *winner,
+    const struct latch_stream *old, uint64_t now, struct hold_fx *fx)
+{
+	struct latch_held *h;
+
+	while ((h = held_oldest(l)) != NULL) {
+		if (addr_equal(&h->src, winner) &&
+		    since(now, h->at_ms) <= LATCH_HOLD_MS &&
+		    (!old->known || old->ssrc != h->ssrc ||
+		    seq_delta(old->max_seq, h->seq) > 0)) {
+			fx->release[fx->nrelease++] = (uint8_t)(h - l->held);
+			held_free(l, h);
+		} else
+			held_discard(l, h, fx);
+	}
+}
+
+void
+latch_hold_cancel(struct latch *l, unsigned slot)
+{
+	if (slot < LATCH_HOLD_SLOTS && addr_is_set(&l->held[slot].src))
+		held_discard(l, &l->held[slot], NULL);
+}
+
 void
 latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 {
@@ -123,6 +259,9 @@ latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 	if (l->asymmetric) {
 		l->peer = *sig;
 		l->trust = TRUST_SIGNALLED;
+		/* It never learns again: nothing held can be released. */
+		while (l->nheld > 0)
+			held_discard(l, held_oldest(l), NULL);
 		return;
 	}
 	/*
@@ -142,6 +281,13 @@ latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 	l->peer = *sig;
 	l->trust = TRUST_SIGNALLED;
 	forget_candidates(l);
+	/*
+	 * What came from the signalled IP before the U did is the party's
+	 * (its first packet from there verifies the leg and releases it);
+	 * nothing else can win now.
+	 */
+	if (l->nheld > 0)
+		held_discard_from(l, sig, true, true, NULL);
 	/* Signalling says where the party is now; the old path is history. */
 	forget_prev(l);
 	/* A stream that never answered at a signalled IP is no evidence now. */
@@ -275,7 +421,7 @@ count_switch(struct latch *l, uint64_t now)
 
 static struct latch_decision
 switch_to(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
-    uint64_t now, enum latch_evidence ev)
+    uint64_t now, enum latch_evidence ev, struct hold_fx *fx)
 {
 	struct latch_decision d;
 
@@ -284,6 +430,8 @@ switch_to(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
 	d.evidence = ev;
 	if (l->trust != TRUST_NONE)
 		d.old_peer = l->peer;
+	if (l->nheld > 0)
+		held_release(l, src, &l->stream, now, fx);
 
 	if (ev == EVIDENCE_WEAK) {
 		/*
@@ -401,12 +549,13 @@ cand_start(struct latch_candidate *c, const struct addr *src,
 
 /*
  * Count the packet into its candidate, restarting the run when it does
- * not follow the previous one. Returns DROP_NONE if the packet counted,
- * else why it is dropped without further thought.
+ * not follow the previous one (what it held belonged to the broken run).
+ * Returns DROP_NONE if the packet counted, else why it is dropped without
+ * further thought.
  */
 static enum latch_drop_reason
 cand_feed(struct latch *l, struct latch_candidate *c, const struct addr *src,
-    const struct rtp_info *pkt, bool strong, uint64_t now)
+    const struct rtp_info *pkt, bool strong, uint64_t now, struct hold_fx *fx)
 {
 	uint64_t min_span;
 	int d;
@@ -418,6 +567,8 @@ cand_feed(struct latch *l, struct latch_candidate *c, const struct addr *src,
 	 */
 	if (c->count == 0 || c->strong != strong || c->ssrc != pkt->ssrc ||
 	    (!strong && (d < 1 || d > WEAK_SEQ_STEP || c->peer_spoke))) {
+		if (l->nheld > 0)
+			held_discard_from(l, src, false, false, fx);
 		cand_start(c, src, pkt, strong, now);
 	} else {
 		c->count++;
@@ -483,39 +634,122 @@ weak_ready(const struct latch *l, const struct latch_candidate *c,
 	return since(now, quiet_from) >= l->cfg->guard_ms;
 }
 
+/*
+ * Strong evidence, or a strong candidate's reordered packet: the mover's
+ * media, kept until its source wins or loses.
+ */
+static struct latch_decision
+hold(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
+    uint64_t now, struct hold_fx *fx)
+{
+	struct latch_decision d;
+	struct latch_held *h;
+	int i;
+
+	if (l->cfg->hold_count == 0)
+		return drop(l, DROP_UNVERIFIED);
+	/* A duplicate on the new path is held once. */
+	for (i = 0; i < LATCH_HOLD_SLOTS && l->nheld > 0; i++) {
+		h = &l->held[i];
+		if (addr_is_set(&h->src) && h->seq == pkt->seq &&
+		    h->ssrc == pkt->ssrc && addr_equal(&h->src, src))
+			return drop(l, DROP_UNVERIFIED);
+	}
+	held_put(l, src, pkt, now, fx);
+	memset(&d, 0, sizeof(d));
+	d.verdict = LATCH_HOLD;
+	return d;
+}
+
 static struct latch_decision
 candidate_packet(struct latch *l, const struct rtp_info *pkt,
-    const struct addr *src, uint64_t now)
+    const struct addr *src, uint64_t now, struct hold_fx *fx)
 {
 	struct latch_candidate *c;
 	enum latch_drop_reason why;
 	enum cand_class cls;
 	bool ready;
 
+	if (l->nheld > 0)
+		held_expire(l, now, fx);
 	c = cand_find(l, src);
 	cls = classify(l, c, pkt, now);
 	if (cls == CLASS_LATE)
-		return drop(l, DROP_UNVERIFIED);
-	if (c == NULL && (c = cand_alloc(l, cls == CLASS_STRONG, now)) == NULL)
-		return drop(l, DROP_UNVERIFIED);
-	why = cand_feed(l, c, src, pkt, cls == CLASS_STRONG, now);
+		return hold(l, src, pkt, now, fx);
+	if (c == NULL) {
+		if ((c = cand_alloc(l, cls == CLASS_STRONG, now)) == NULL)
+			return drop(l, DROP_UNVERIFIED);
+		/* An evicted candidate can no longer win. */
+		if (addr_is_set(&c->src) && l->nheld > 0)
+			held_discard_from(l, &c->src, false, false, fx);
+		c->count = 0;
+	}
+	why = cand_feed(l, c, src, pkt, cls == CLASS_STRONG, now, fx);
 	if (why != DROP_NONE)
 		return drop(l, why);
 
 	ready = c->strong ? strong_ready(l, c, now) : weak_ready(l, c, now);
 	if (!ready)
-		return drop(l, DROP_UNVERIFIED);
+		return c->strong ? hold(l, src, pkt, now, fx) :
+		    drop(l, DROP_UNVERIFIED);
 	/* The candidate is kept: its next packet switches once allowed. */
 	if (rate_limited(l, now))
 		return drop(l, DROP_RATE_LIMIT);
 	return switch_to(l, src, pkt, now,
-	    c->strong ? EVIDENCE_STRONG : EVIDENCE_WEAK);
+	    c->strong ? EVIDENCE_STRONG : EVIDENCE_WEAK, fx);
+}
+
+/* Any source but the peer: the rules of latch.h, strongest evidence first. */
+static struct latch_decision
+other_source(struct latch *l, const struct rtp_info *pkt,
+    const struct addr *src, uint64_t now_ms, struct hold_fx *fx)
+{
+	/*
+	 * The signalled IP on another port is the phone behind its NAT. It
+	 * wins at once over a peer nothing has verified yet, including one
+	 * an attacker got adopted on weak evidence.
+	 */
+	if (from_signalled_ip(l, src) &&
+	    (l->trust == TRUST_SIGNALLED || l->trust == TRUST_WEAK))
+		return switch_to(l, src, pkt, now_ms, EVIDENCE_SIGNALLED, fx);
+
+	/* Nowhere to send yet and no address to wait for: classic latching. */
+	if (l->trust == TRUST_NONE && l->policy != LATCH_PROBATION)
+		return switch_to(l, src, pkt, now_ms, EVIDENCE_WEAK, fx);
+	if (l->policy == LATCH_OFF)
+		return drop(l, DROP_UNVERIFIED);
+
+	/* The verified peer a weak switch replaced was only silent. */
+	if (l->trust == TRUST_WEAK && addr_is_set(&l->prev_peer) &&
+	    addr_equal(src, &l->prev_peer) &&
+	    continues(l, &l->prev_stream, pkt->ssrc, pkt->seq, now_ms))
+		return switch_to(l, src, pkt, now_ms, EVIDENCE_RESUMED, fx);
+
+	return candidate_packet(l, pkt, src, now_ms, fx);
+}
+
+/*
+ * The peer's packet while packets are held. If it is the first from a
+ * signalled address (a re-INVITE overtaken by the party's first packets
+ * from there), what that very source sent before it goes out first.
+ */
+static struct latch_decision
+peer_with_held(struct latch *l, const struct rtp_info *pkt,
+    const struct addr *src, uint64_t now_ms, struct hold_fx *fx)
+{
+	if (l->trust == TRUST_SIGNALLED)
+		held_release(l, src, &l->stream, now_ms, fx);
+	peer_delivered(l, src, pkt, now_ms);
+	return forward();
 }
 
 struct latch_decision
 latch_on_rtp(struct latch *l, const struct rtp_info *pkt, bool pt_ok,
     const struct addr *src, uint64_t now_ms)
 {
+	struct latch_decision d;
+	struct hold_fx fx;
+
 	if (!pt_ok)
 		return drop(l, DROP_PT);
 
@@ -527,32 +761,22 @@ latch_on_rtp(struct latch *l, const struct rtp_info *pkt, bool pt_ok,
 	}
 
 	if (l->trust != TRUST_NONE && addr_equal(src, &l->peer)) {
-		peer_delivered(l, src, pkt, now_ms);
-		return forward();
+		/* The common case: one more packet from where the leg sends. */
+		if (l->nheld == 0) {
+			peer_delivered(l, src, pkt, now_ms);
+			return forward();
+		}
+		memset(&fx, 0, sizeof(fx));
+		d = peer_with_held(l, pkt, src, now_ms, &fx);
+	} else {
+		memset(&fx, 0, sizeof(fx));
+		d = other_source(l, pkt, src, now_ms, &fx);
 	}
-
-	/*
-	 * The signalled IP on another port is the phone behind its NAT. It
-	 * wins at once over a peer nothing has verified yet, including one
-	 * an attacker got adopted on weak evidence.
-	 */
-	if (from_signalled_ip(l, src) &&
-	    (l->trust == TRUST_SIGNALLED || l->trust == TRUST_WEAK))
-		return switch_to(l, src, pkt, now_ms, EVIDENCE_SIGNALLED);
-
-	/* Nowhere to send yet and no address to wait for: classic latching. */
-	if (l->trust == TRUST_NONE && l->policy != LATCH_PROBATION)
-		return switch_to(l, src, pkt, now_ms, EVIDENCE_WEAK);
-	if (l->policy == LATCH_OFF)
-		return drop(l, DROP_UNVERIFIED);
-
-	/* The verified peer a weak switch replaced was only silent. */
-	if (l->trust == TRUST_WEAK && addr_is_set(&l->prev_peer) &&
-	    addr_equal(src, &l->prev_peer) &&
-	    continues(l, &l->prev_stream, pkt->ssrc, pkt->seq, now_ms))
-		return switch_to(l, src, pkt, now_ms, EVIDENCE_RESUMED);
-
-	return candidate_packet(l, pkt, src, now_ms);
+	d.slot = fx.slot;
+	d.nrelease = fx.nrelease;
+	memcpy(d.release, fx.release, sizeof(d.release));
+	d.ndiscarded = fx.ndiscarded;
+	return d;
 }
 
 void
