@@ -141,13 +141,6 @@ media_create(struct call_table *t, struct call *c, unsigned num,
 	}
 	leg_init(m, 0);
 	leg_init(m, 1);
-	/* Here, not on the packet path: holding a packet must not allocate. */
-	m->leg[0].held = calloc(LATCH_HOLD_SLOTS, sizeof(struct held_packet));
-	m->leg[1].held = calloc(LATCH_HOLD_SLOTS, sizeof(struct held_packet));
-	if (m->leg[0].held == NULL || m->leg[1].held == NULL) {
-		media_destroy(m);
-		return NULL;
-	}
 	/* Keep the list ordered by media number, as Q and D walk it. */
 	for (pp = &c->media; *pp && (*pp)->num <= num; pp = &(*pp)->next)
 		;

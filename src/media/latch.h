@@ -241,8 +241,8 @@ struct latch_decision latch_on_rtp(struct latch *l, const struct rtp_info *pkt,
 	    bool pt_ok, const struct addr *src, uint64_t now_ms);
 
 /*
- * The caller could not keep the packet LATCH_HOLD asked it to (too large
- * for its slot): the latch forgets it and counts it dropped as unverified.
+ * The caller could not keep the packet LATCH_HOLD asked it to (too large,
+ * or no room): the latch forgets it and counts it dropped as unverified.
  */
 void	latch_hold_cancel(struct latch *l, unsigned slot);
 

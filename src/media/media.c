@@ -21,7 +21,6 @@ media_destroy(struct media *m)
 	for (i = 0; i < 2; i++) {
 		pthread_mutex_destroy(&m->leg[i].pub_lock);
 		mediaproc_free(m->leg[i].mp);
-		free(m->leg[i].held);
 		if (m->leg[i].rtp.fd >= 0)
 			close(m->leg[i].rtp.fd);
 		if (m->leg[i].rtcp.fd >= 0)

@@ -6,9 +6,9 @@
  *     one busy socket cannot starve the others).
  *  2. Each datagram is classified (rtp.c); what is not RTP/RTCP is dropped.
  *  3. The receiving leg's latch decides (latch.c): forward, switch, drop,
- *     or hold: a mover's evidence packet is copied into the leg's hold
- *     area and sent, before the packet that wins the leg, if its source
- *     wins. RTP on an RTP port asks the RTP latch; RTCP on an RTCP port
+ *     or hold: a mover's evidence packet is copied into a packet from the
+ *     worker's hold pool and sent, before the packet that wins the leg,
+ *     if its source wins. RTP on an RTP port asks the RTP latch; RTCP on an RTCP port
  *     asks the RTCP latch, which follows RTP; RTCP on an RTP port
  *     (rtcp-mux) passes only from the RTP peer.
  *  4. Accepted packets are queued for the other leg's socket of the same
@@ -78,6 +78,74 @@ relay_buffers_free(struct relay_buffers *rb)
 	free(rb);
 }
 
+/*
+ * Held packets per worker: 64 legs with full books, or 256 moves of the
+ * usual single packet in flight at once. When it runs dry a packet is
+ * dropped, as it was before holding.
+ */
+#define RELAY_HOLD_POOL	256
+
+struct hold_pool {
+	struct held_packet	*free;
+	struct held_packet	 pkt[RELAY_HOLD_POOL];
+};
+
+struct hold_pool *
+relay_hold_pool_new(void)
+{
+	struct hold_pool *p;
+	unsigned i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	for (i = 0; i < RELAY_HOLD_POOL; i++) {
+		p->pkt[i].next = p->free;
+		p->free = &p->pkt[i];
+	}
+	return p;
+}
+
+void
+relay_hold_pool_free(struct hold_pool *p)
+{
+	free(p);
+}
+
+static void
+pool_put(struct hold_pool *p, struct held_packet **slot)
+{
+	(*slot)->next = p->free;
+	p->free = *slot;
+	*slot = NULL;
+}
+
+/*
+ * Give the pool back what the latch no longer holds. A released packet may
+ * still be queued for sendmmsg: nothing takes from the pool before the
+ * queue is sent (relay_stream_ready flushes before it holds again).
+ */
+static void
+hold_sync(struct worker *w, struct leg *leg)
+{
+	unsigned i;
+
+	for (i = 0; i < LATCH_HOLD_SLOTS; i++)
+		if (leg->held[i] != NULL &&
+		    !addr_is_set(&leg->latch.held[i].src))
+			pool_put(w->hold_pool, &leg->held[i]);
+}
+
+void
+relay_media_gone(struct worker *w, struct media *m)
+{
+	unsigned i, k;
+
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < LATCH_HOLD_SLOTS; k++)
+			if (m->leg[i].held[k] != NULL)
+				pool_put(w->hold_pool, &m->leg[i].held[k]);
+}
+
 static struct leg *
 other_leg(struct leg *leg)
 {
@@ -123,16 +191,20 @@ enum accepted {
 
 /* RTP received on an RTP port: what the latch decided, and *d why. */
 static enum accepted
-accept_rtp(struct leg *leg, const struct rtp_info *pkt, size_t len,
-    const struct addr *src, uint64_t ms, uint64_t us, struct latch_decision *d)
+accept_rtp(struct worker *w, struct leg *leg, const struct rtp_info *pkt,
+    size_t len, const struct addr *src, uint64_t ms, uint64_t us,
+    struct latch_decision *d)
 {
 	struct held_packet *h;
 	unsigned i;
 
 	*d = latch_on_rtp(&leg->latch, pkt, pt_set_has(&leg->pts, pkt->pt), src, ms);
 	/* Held packets given up: the drops they would have been on arrival. */
-	if (d->ndiscarded > 0)
+	if (d->ndiscarded > 0) {
 		counter_add(&leg->rtp.dropped_pkts, d->ndiscarded);
+		if (d->nrelease == 0)	/* else after release_held() */
+			hold_sync(w, leg);
+	}
 	if (d->verdict == LATCH_DROP)
 		return ACC_DROP;
 	if (d->verdict == LATCH_HOLD)
@@ -153,7 +225,7 @@ accept_rtp(struct leg *leg, const struct rtp_info *pkt, size_t len,
 	}
 	/* The statistics see the released packets as they arrived. */
 	for (i = 0; i < d->nrelease; i++) {
-		h = &leg->held[d->release[i]];
+		h = leg->held[d->release[i]];
 		stats_on_rtp(&leg->stats, &h->info, h->len, h->us);
 	}
 	stats_on_rtp(&leg->stats, pkt, len, us);
@@ -321,15 +393,15 @@ send_queued(struct worker *w, struct relay_buffers *rb, struct stream *in,
  * what the latch said.
  */
 static enum accepted
-accept_packet(struct stream *s, const uint8_t *buf, size_t len,
-    const struct addr *src, uint64_t ms, uint64_t us, struct rtp_info *pkt,
-    struct latch_decision *d)
+accept_packet(struct worker *w, struct stream *s, const uint8_t *buf,
+    size_t len, const struct addr *src, uint64_t ms, uint64_t us,
+    struct rtp_info *pkt, struct latch_decision *d)
 {
 	switch (rtp_classify(buf, len, pkt)) {
 	case PKT_RTP:
 		if (s->is_rtcp)
 			break;		/* RTP has no business on an RTCP port */
-		return accept_rtp(s->leg, pkt, len, src, ms, us, d);
+		return accept_rtp(w, s->leg, pkt, len, src, ms, us, d);
 	case PKT_RTCP:
 		if (!accept_rtcp(s->leg, pkt, src, !s->is_rtcp))
 			return ACC_DROP;
@@ -343,21 +415,28 @@ accept_packet(struct stream *s, const uint8_t *buf, size_t len,
 }
 
 /*
- * Keep an evidence packet in the slot the latch gave it. A copy of at
- * most LEG_HOLD_MTU bytes into memory allocated with the leg. Returns
+ * Keep an evidence packet in the slot the latch gave it: a copy of at
+ * most LEG_HOLD_MTU bytes into a packet of the worker's pool (the one
+ * already in the slot when the latch replaced what it held). Returns
  * false when it cannot be kept (then it is dropped, as before holding).
  */
 static bool
-hold_packet(struct leg *leg, unsigned slot, const uint8_t *buf, size_t len,
-    const struct rtp_info *pkt, uint64_t us)
+hold_packet(struct worker *w, struct leg *leg, unsigned slot,
+    const uint8_t *buf, size_t len, const struct rtp_info *pkt, uint64_t us)
 {
 	struct held_packet *h;
 
-	if (leg->held == NULL || len > LEG_HOLD_MTU) {
+	if (leg->held[slot] == NULL && w->hold_pool != NULL &&
+	    w->hold_pool->free != NULL && len <= LEG_HOLD_MTU) {
+		leg->held[slot] = w->hold_pool->free;
+		w->hold_pool->free = leg->held[slot]->next;
+	}
+	if (leg->held[slot] == NULL || len > LEG_HOLD_MTU) {
 		latch_hold_cancel(&leg->latch, slot);
+		hold_sync(w, leg);
 		return false;
 	}
-	h = &leg->held[slot];
+	h = leg->held[slot];
 	memcpy(h->buf, buf, len);
 	h->len = (uint16_t)len;
 	h->info = *pkt;
@@ -478,8 +557,9 @@ next_rx_want(unsigned want, unsigned got)
 /*
  * The leg switched to a source whose evidence packets it held: they go on
  * first, oldest first, each the way it would have gone on arrival (the
- * jitter buffer, if any, takes them now). Queued ones point into the
- * hold area: the caller sends them before any later packet can be held.
+ * jitter buffer, if any, takes them now), and go back to the pool.
+ * Queued ones still point into it: the caller sends them before any
+ * later packet can be held.
  */
 static void
 release_held(struct worker *w, struct relay_buffers *rb, struct stream *s,
@@ -491,7 +571,7 @@ release_held(struct worker *w, struct relay_buffers *rb, struct stream *s,
 	unsigned i;
 
 	for (i = 0; i < d->nrelease; i++) {
-		h = &leg->held[d->release[i]];
+		h = leg->held[d->release[i]];
 		if (leg->mode.blocked) {
 			counter_add(&s->dropped_pkts, 1);
 			continue;
@@ -507,6 +587,7 @@ release_held(struct worker *w, struct relay_buffers *rb, struct stream *s,
 		(*nq)++;
 		*bytes += h->len;
 	}
+	hold_sync(w, leg);
 }
 
 void
@@ -547,16 +628,16 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 		addr_from_sockaddr(&src, (struct sockaddr *)&rb->rx_src[i],
 		    rb->rx[i].msg_hdr.msg_namelen);
 		acc = (rb->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ? ACC_DROP :
-		    accept_packet(s, rb->buf[i], len, &src, ms, us, &pkt, &d);
+		    accept_packet(w, s, rb->buf[i], len, &src, ms, us, &pkt, &d);
 		if (acc == ACC_HELD) {
-			/* Released packets still queued use the hold area. */
+			/* Released packets still queued point into the pool. */
 			if (released) {
 				send_queued(w, rb, s, nq, bytes);
 				nq = 0;
 				bytes = 0;
 				released = false;
 			}
-			if (hold_packet(s->leg, d.slot, rb->buf[i], len, &pkt, us))
+			if (hold_packet(w, s->leg, d.slot, rb->buf[i], len, &pkt, us))
 				continue;
 			acc = ACC_DROP;
 		}
@@ -601,7 +682,7 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 }
 
 void
-relay_apply_signal(struct leg *leg, const struct addr *a,
+relay_apply_signal(struct worker *w, struct leg *leg, const struct addr *a,
     const struct pt_set *pts, int asymmetric, uint64_t now)
 {
 	char buf[ADDR_STRLEN];
@@ -621,8 +702,11 @@ relay_apply_signal(struct leg *leg, const struct addr *a,
 	held = leg->latch.nheld;
 	latch_on_signal(&leg->latch, a, now);
 	/* Held packets from where the party no longer is: dropped after all. */
-	if (leg->latch.nheld < held)
+	if (leg->latch.nheld < held) {
 		counter_add(&leg->rtp.dropped_pkts, held - leg->latch.nheld);
+		if (w != NULL)
+			hold_sync(w, leg);
+	}
 	latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
 	publish_peers(leg);
 	/* A re-INVITE that moves a verified leg is a handover too. */
