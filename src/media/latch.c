@@ -7,6 +7,7 @@
  * which is what lets the unit tests replay whole calls.
  */
 #include "media/latch.h"
+#include "media/latch_hold.h"
 
 #include <string.h>
 
@@ -113,140 +114,6 @@ forget_prev(struct latch *l)
 	memset(&l->prev_stream, 0, sizeof(l->prev_stream));
 }
 
-/* What a packet's handling did to the held packets, for the decision. */
-struct hold_fx {
-	uint8_t		slot;
-	uint8_t		nrelease;
-	uint8_t		release[LATCH_HOLD_SLOTS];
-	uint8_t		ndiscarded;
-};
-
-static void
-held_free(struct latch *l, struct latch_held *h)
-{
-	memset(h, 0, sizeof(*h));
-	l->nheld--;
-}
-
-/* A held packet will never be sent: it counts as the drop it would have been. */
-static void
-held_discard(struct latch *l, struct latch_held *h, struct hold_fx *fx)
-{
-	held_free(l, h);
-	l->drops[DROP_UNVERIFIED]++;
-	if (fx != NULL)
-		fx->ndiscarded++;
-}
-
-/* The oldest held packet, or NULL when none is. */
-static struct latch_held *
-held_oldest(struct latch *l)
-{
-	struct latch_held *h, *old = NULL;
-	int i;
-
-	for (i = 0; i < LATCH_HOLD_SLOTS; i++) {
-		h = &l->held[i];
-		if (addr_is_set(&h->src) && (old == NULL || h->order < old->order))
-			old = h;
-	}
-	return old;
-}
-
-/*
- * Discard the held packets from `src`, or from its IP when `ip_only`;
- * `keep` inverts the choice (all but those).
- */
-static void
-held_discard_from(struct latch *l, const struct addr *src, bool ip_only,
-    bool keep, struct hold_fx *fx)
-{
-	struct latch_held *h;
-	bool match;
-	int i;
-
-	for (i = 0; i < LATCH_HOLD_SLOTS && l->nheld > 0; i++) {
-		h = &l->held[i];
-		if (!addr_is_set(&h->src))
-			continue;
-		match = ip_only ? addr_same_ip(&h->src, src) :
-		    addr_equal(&h->src, src);
-		if (match != keep)
-			held_discard(l, h, fx);
-	}
-}
-
-/* A candidate that went quiet: what it sent is too old to be of use now. */
-static void
-held_expire(struct latch *l, uint64_t now, struct hold_fx *fx)
-{
-	struct latch_held *h;
-	int i;
-
-	for (i = 0; i < LATCH_HOLD_SLOTS && l->nheld > 0; i++) {
-		h = &l->held[i];
-		if (addr_is_set(&h->src) && since(now, h->at_ms) > LATCH_HOLD_MS)
-			held_discard(l, h, fx);
-	}
-}
-
-/* Book the packet; a full book gives up its oldest packet for it. */
-static void
-held_put(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
-    uint64_t now, struct hold_fx *fx)
-{
-	unsigned limit = l->cfg->hold_count < LATCH_HOLD_SLOTS ?
-	    l->cfg->hold_count : LATCH_HOLD_SLOTS;
-	struct latch_held *h = NULL;
-	int i;
-
-	if (l->nheld >= limit)
-		held_discard(l, held_oldest(l), fx);
-	/* Only slots below the limit are used: the relay may size to it. */
-	for (i = 0; i < (int)limit; i++)
-		if (!addr_is_set(&l->held[i].src)) {
-			h = &l->held[i];
-			break;
-		}
-	h->src = *src;
-	h->ssrc = pkt->ssrc;
-	h->seq = pkt->seq;
-	h->at_ms = now;
-	h->order = l->hold_next++;
-	l->nheld++;
-	fx->slot = (uint8_t)(h - l->held);
-}
-
-/*
- * The leg now sends to `winner`, whose stream continues `old` (the old
- * peer's, before the switch). Its held packets go out first, oldest
- * first, unless the old peer delivered them already or they waited too
- * long; all others are discarded. The book is empty afterwards.
- */
-static void
-held_release(struct latch *l, const struct addr *winner,
-    const struct latch_stream *old, uint64_t now, struct hold_fx *fx)
-{
-	struct latch_held *h;
-
-	while ((h = held_oldest(l)) != NULL) {
-		if (addr_equal(&h->src, winner) &&
-		    since(now, h->at_ms) <= LATCH_HOLD_MS &&
-		    (!old->known || old->ssrc != h->ssrc ||
-		    seq_delta(old->max_seq, h->seq) > 0)) {
-			fx->release[fx->nrelease++] = (uint8_t)(h - l->held);
-			held_free(l, h);
-		} else
-			held_discard(l, h, fx);
-	}
-}
-
-void
-latch_hold_cancel(struct latch *l, unsigned slot)
-{
-	if (slot < LATCH_HOLD_SLOTS && addr_is_set(&l->held[slot].src))
-		held_discard(l, &l->held[slot], NULL);
-}
 
 void
 latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
@@ -260,8 +127,7 @@ latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 		l->peer = *sig;
 		l->trust = TRUST_SIGNALLED;
 		/* It never learns again: nothing held can be released. */
-		while (l->nheld > 0)
-			held_discard(l, held_oldest(l), NULL);
+		book_discard_all(l);
 		return;
 	}
 	/*
@@ -287,7 +153,7 @@ latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 	 * nothing else can win now.
 	 */
 	if (l->nheld > 0)
-		held_discard_from(l, sig, true, true, NULL);
+		book_discard_from(l, sig, true, true, NULL);
 	/* Signalling says where the party is now; the old path is history. */
 	forget_prev(l);
 	/* A stream that never answered at a signalled IP is no evidence now. */
@@ -431,7 +297,7 @@ switch_to(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
 	if (l->trust != TRUST_NONE)
 		d.old_peer = l->peer;
 	if (l->nheld > 0)
-		held_release(l, src, &l->stream, now, fx);
+		book_release(l, src, &l->stream, now, fx);
 
 	if (ev == EVIDENCE_WEAK) {
 		/*
@@ -568,7 +434,7 @@ cand_feed(struct latch *l, struct latch_candidate *c, const struct addr *src,
 	if (c->count == 0 || c->strong != strong || c->ssrc != pkt->ssrc ||
 	    (!strong && (d < 1 || d > WEAK_SEQ_STEP || c->peer_spoke))) {
 		if (l->nheld > 0)
-			held_discard_from(l, src, false, false, fx);
+			book_discard_from(l, src, false, false, fx);
 		cand_start(c, src, pkt, strong, now);
 	} else {
 		c->count++;
@@ -643,19 +509,11 @@ hold(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
     uint64_t now, struct hold_fx *fx)
 {
 	struct latch_decision d;
-	struct latch_held *h;
-	int i;
 
-	if (l->cfg->hold_count == 0)
-		return drop(l, DROP_UNVERIFIED);
 	/* A duplicate on the new path is held once. */
-	for (i = 0; i < LATCH_HOLD_SLOTS && l->nheld > 0; i++) {
-		h = &l->held[i];
-		if (addr_is_set(&h->src) && h->seq == pkt->seq &&
-		    h->ssrc == pkt->ssrc && addr_equal(&h->src, src))
-			return drop(l, DROP_UNVERIFIED);
-	}
-	held_put(l, src, pkt, now, fx);
+	if (l->cfg->hold_count == 0 || book_has(l, src, pkt))
+		return drop(l, DROP_UNVERIFIED);
+	book_put(l, src, pkt, now, fx);
 	memset(&d, 0, sizeof(d));
 	d.verdict = LATCH_HOLD;
 	return d;
@@ -671,7 +529,7 @@ candidate_packet(struct latch *l, const struct rtp_info *pkt,
 	bool ready;
 
 	if (l->nheld > 0)
-		held_expire(l, now, fx);
+		book_expire(l, now, fx);
 	c = cand_find(l, src);
 	cls = classify(l, c, pkt, now);
 	if (cls == CLASS_LATE)
@@ -681,7 +539,7 @@ candidate_packet(struct latch *l, const struct rtp_info *pkt,
 			return drop(l, DROP_UNVERIFIED);
 		/* An evicted candidate can no longer win. */
 		if (addr_is_set(&c->src) && l->nheld > 0)
-			held_discard_from(l, &c->src, false, false, fx);
+			book_discard_from(l, &c->src, false, false, fx);
 		c->count = 0;
 	}
 	why = cand_feed(l, c, src, pkt, cls == CLASS_STRONG, now, fx);
@@ -738,7 +596,7 @@ peer_with_held(struct latch *l, const struct rtp_info *pkt,
     const struct addr *src, uint64_t now_ms, struct hold_fx *fx)
 {
 	if (l->trust == TRUST_SIGNALLED)
-		held_release(l, src, &l->stream, now_ms, fx);
+		book_release(l, src, &l->stream, now_ms, fx);
 	peer_delivered(l, src, pkt, now_ms);
 	return forward();
 }
