@@ -55,6 +55,7 @@ port|--move 2000:port
 late-4000|--move 4000:ipport
 newssrc|--move 2000:ipport:newssrc
 overlap|--move 2000:ipport:overlap=500
+silence|--move 2000:ipport:silence=600
 back|--move 1500:ipport --move 2800:back
 reinvite|--move 2000:ipport:reinvite
 garbage|--attack garbage

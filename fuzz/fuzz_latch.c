@@ -8,7 +8,8 @@
  *            bits 2-4 are all set. The other two: 0x00 0x00 is
  *            latch_config_default, anything else sets the packet counts,
  *            guard, ptime and slack from their bits, and the switch
- *            limits from bits 5-7 of the first (zeroes included)
+ *            limits from bits 5-7 of the first (zeroes included),
+ *            and the hold book's size from their sum (0..4)
  *   event    op: bits 0-1 what (0, 1: RTP; 2: signalling; 3: RTCP),
  *                bits 2-7 the address (modulo 6; for signalling modulo
  *                5, the fifth being 0.0.0.0, hold)
@@ -47,7 +48,16 @@
  *    its IP forwarded, no verification of the party elsewhere), a blind
  *    attacker is never the peer, by weak evidence or any other;
  *  - RTCP goes to the RTP peer's IP, and is only accepted from it (from
- *    the signalled IP on an asymmetric leg).
+ *    the signalled IP on an asymmetric leg);
+ *  - held packets (a copy of the hold book is kept here, as the relay
+ *    keeps the bytes): a HOLD names a free slot below hold_count, never
+ *    for an asymmetric leg or LATCH_OFF, nor for an attacker unless the
+ *    stream it continues is an attacker's, and moves nothing;
+ *    a release comes only with a switch or a forward, names only slots
+ *    holding packets of the source that now is the peer, oldest first,
+ *    none older than LATCH_HOLD_MS; so nothing from a source that does
+ *    not win is ever released. Every held packet that leaves the book
+ *    otherwise was counted as an unverified drop, and as `ndiscarded`.
  *
  * FUZZ_LATCH_TRACE=1 in the environment prints every event.
  */
@@ -114,6 +124,13 @@ struct fuzz_state {
 	uint64_t	last_switch;
 	struct addr	signalled;	/* last non-hold signalling */
 	bool		pending;	/* public signalled IP has not answered */
+
+	/* The hold book as the relay would see it. */
+	struct {
+		bool		used;
+		unsigned	src;
+		uint64_t	order, at;
+	}		held[LATCH_HOLD_SLOTS];
 
 	uint32_t	last_ssrc[NADDR];
 	struct seqmem	seqs[NSEQ];
@@ -243,6 +260,20 @@ check_state(const struct fuzz_state *fs)
 	FUZZ_CHECK(l->drops[DROP_NONE] == 0);
 	FUZZ_CHECK(fs->r.drops == fs->rtcp_drops);
 
+	/* The hold book: bounded, and the same as the harness's. */
+	for (j = i = 0; i < LATCH_HOLD_SLOTS; i++) {
+		if (!addr_is_set(&l->held[i].src)) {
+			FUZZ_CHECK(!fs->held[i].used);
+			continue;
+		}
+		j++;
+		FUZZ_CHECK(fs->held[i].used);
+		FUZZ_CHECK(i < fs->cfg.hold_count);
+		FUZZ_CHECK(addr_equal(&l->held[i].src,
+		    &fs->addrs[fs->held[i].src]));
+	}
+	FUZZ_CHECK(j == l->nheld);
+
 	/* At most one candidate per source. */
 	for (i = 0; i < LATCH_CANDIDATES; i++) {
 		if (!addr_is_set(&l->cand[i].src))
@@ -276,6 +307,53 @@ check_state(const struct fuzz_state *fs)
 		    l->trust == TRUST_NONE);
 }
 
+/*
+ * Apply a decision to the harness's hold book (NULL: signalling, which
+ * only discards). Returns how many held packets left it unreleased.
+ */
+static unsigned
+book_apply(struct fuzz_state *fs, const struct latch_decision *d,
+    unsigned src_i)
+{
+	const struct latch *l = &fs->l;
+	uint64_t last = 0;
+	unsigned i, gone = 0, slot;
+
+	if (d != NULL) {
+		if (d->nrelease > 0)
+			FUZZ_CHECK(d->verdict == LATCH_SWITCHED ||
+			    d->verdict == LATCH_FORWARD);
+		for (i = 0; i < d->nrelease; i++) {
+			slot = d->release[i];
+			FUZZ_CHECK(slot < LATCH_HOLD_SLOTS && fs->held[slot].used);
+			/* The winner's own packets, in the order they came. */
+			FUZZ_CHECK(fs->held[slot].src == src_i);
+			FUZZ_CHECK(addr_equal(&l->peer, &fs->addrs[src_i]));
+			FUZZ_CHECK(i == 0 || fs->held[slot].order > last);
+			FUZZ_CHECK(fs->now - fs->held[slot].at <= LATCH_HOLD_MS);
+			last = fs->held[slot].order;
+			fs->held[slot].used = false;
+		}
+	}
+	for (i = 0; i < LATCH_HOLD_SLOTS; i++)
+		if (fs->held[i].used && (!addr_is_set(&l->held[i].src) ||
+		    l->held[i].order != fs->held[i].order)) {
+			fs->held[i].used = false;
+			gone++;
+		}
+	if (d != NULL && d->verdict == LATCH_HOLD) {
+		slot = d->slot;
+		FUZZ_CHECK(slot < fs->cfg.hold_count && !fs->held[slot].used);
+		FUZZ_CHECK(addr_is_set(&l->held[slot].src));
+		fs->held[slot].used = true;
+		fs->held[slot].src = src_i;
+		fs->held[slot].order = l->held[slot].order;
+		fs->held[slot].at = fs->now;
+	}
+	fs->drops[DROP_UNVERIFIED] += gone;
+	return gone;
+}
+
 static void
 ev_signal(struct fuzz_state *fs, unsigned target)
 {
@@ -286,6 +364,7 @@ ev_signal(struct fuzz_state *fs, unsigned target)
 
 	latch_on_signal(l, sig, fs->now);
 	latch_rtcp_follow(&fs->r, l);
+	(void)book_apply(fs, NULL, target);
 	if (target == HOLD) {
 		/* Hold keeps state. */
 		FUZZ_CHECK(l->trust == old_trust);
@@ -368,7 +447,17 @@ ev_rtp(struct fuzz_state *fs, unsigned src_i, int sel)
 
 	if (!pt_ok)
 		FUZZ_CHECK(d.verdict == LATCH_DROP && d.reason == DROP_PT);
+	FUZZ_CHECK(book_apply(fs, &d, src_i) == d.ndiscarded);
 	switch (d.verdict) {
+	case LATCH_HOLD:
+		FUZZ_CHECK(!l->asymmetric && l->policy != LATCH_OFF);
+		/* Blind: only a stream an attacker itself got adopted. */
+		FUZZ_CHECK(src_i < NPARTY || (l->stream.ssrc & ATTACKER_BIT));
+		FUZZ_CHECK(l->trust == old_trust);
+		FUZZ_CHECK(old_trust == TRUST_NONE ||
+		    addr_equal(&l->peer, &old_peer));
+		FUZZ_CHECK(!addr_equal(src, &old_peer) || old_trust == TRUST_NONE);
+		break;
 	case LATCH_DROP:
 		FUZZ_CHECK(d.reason > DROP_NONE && d.reason < DROP_REASON_MAX);
 		fs->drops[d.reason]++;
@@ -507,6 +596,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fs.cfg.seq_slack = (uint32_t)((unsigned)h2 >> 7) * 50;
 		fs.cfg.min_switch_interval_ms = (uint32_t)(h0 >> 5) * 250;
 		fs.cfg.max_switches_per_min = (unsigned)h0 >> 5;
+		fs.cfg.hold_count = (unsigned)(h1 + h2) % (LATCH_HOLD_SLOTS + 1);
 	}
 	latch_init(&fs.l, &fs.cfg, (enum latch_policy)(h0 % 3),
 	    (h0 & 0x1c) == 0x1c);

@@ -445,7 +445,7 @@ call_update_media(struct call_ctx *ctx, const struct media_request *r,
 
 	if (res->created) {
 		/* Not yet shared with a worker: set it up in place, then hand over. */
-		relay_apply_signal(&m->leg[res->owner], &r->addr, r->pts,
+		relay_apply_signal(NULL, &m->leg[res->owner], &r->addr, r->pts,
 		    r->asymmetric, now);
 		if (worker_attach(&ctx->workers[m->worker], m) != 0) {
 			c = m->call;

@@ -7,6 +7,7 @@
  * which is what lets the unit tests replay whole calls.
  */
 #include "media/latch.h"
+#include "media/latch_hold.h"
 
 #include <string.h>
 
@@ -41,6 +42,7 @@ latch_config_default(struct latch_config *cfg)
 	cfg->seq_slack = 50;
 	cfg->min_switch_interval_ms = 1000;
 	cfg->max_switches_per_min = 10;
+	cfg->hold_count = LATCH_HOLD_SLOTS;
 }
 
 int
@@ -112,6 +114,7 @@ forget_prev(struct latch *l)
 	memset(&l->prev_stream, 0, sizeof(l->prev_stream));
 }
 
+
 void
 latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 {
@@ -123,6 +126,8 @@ latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 	if (l->asymmetric) {
 		l->peer = *sig;
 		l->trust = TRUST_SIGNALLED;
+		/* It never learns again: nothing held can be released. */
+		book_discard_all(l);
 		return;
 	}
 	/*
@@ -142,6 +147,13 @@ latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms)
 	l->peer = *sig;
 	l->trust = TRUST_SIGNALLED;
 	forget_candidates(l);
+	/*
+	 * What came from the signalled IP before the U did is the party's
+	 * (its first packet from there verifies the leg and releases it);
+	 * nothing else can win now.
+	 */
+	if (l->nheld > 0)
+		book_discard_from(l, sig, true, true, NULL);
 	/* Signalling says where the party is now; the old path is history. */
 	forget_prev(l);
 	/* A stream that never answered at a signalled IP is no evidence now. */
@@ -275,7 +287,7 @@ count_switch(struct latch *l, uint64_t now)
 
 static struct latch_decision
 switch_to(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
-    uint64_t now, enum latch_evidence ev)
+    uint64_t now, enum latch_evidence ev, struct hold_fx *fx)
 {
 	struct latch_decision d;
 
@@ -284,6 +296,8 @@ switch_to(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
 	d.evidence = ev;
 	if (l->trust != TRUST_NONE)
 		d.old_peer = l->peer;
+	if (l->nheld > 0)
+		book_release(l, src, &l->stream, now, fx);
 
 	if (ev == EVIDENCE_WEAK) {
 		/*
@@ -401,12 +415,13 @@ cand_start(struct latch_candidate *c, const struct addr *src,
 
 /*
  * Count the packet into its candidate, restarting the run when it does
- * not follow the previous one. Returns DROP_NONE if the packet counted,
- * else why it is dropped without further thought.
+ * not follow the previous one (what it held belonged to the broken run).
+ * Returns DROP_NONE if the packet counted, else why it is dropped without
+ * further thought.
  */
 static enum latch_drop_reason
 cand_feed(struct latch *l, struct latch_candidate *c, const struct addr *src,
-    const struct rtp_info *pkt, bool strong, uint64_t now)
+    const struct rtp_info *pkt, bool strong, uint64_t now, struct hold_fx *fx)
 {
 	uint64_t min_span;
 	int d;
@@ -418,6 +433,8 @@ cand_feed(struct latch *l, struct latch_candidate *c, const struct addr *src,
 	 */
 	if (c->count == 0 || c->strong != strong || c->ssrc != pkt->ssrc ||
 	    (!strong && (d < 1 || d > WEAK_SEQ_STEP || c->peer_spoke))) {
+		if (l->nheld > 0)
+			book_discard_from(l, src, false, false, fx);
 		cand_start(c, src, pkt, strong, now);
 	} else {
 		c->count++;
@@ -483,39 +500,114 @@ weak_ready(const struct latch *l, const struct latch_candidate *c,
 	return since(now, quiet_from) >= l->cfg->guard_ms;
 }
 
+/*
+ * Strong evidence, or a strong candidate's reordered packet: the mover's
+ * media, kept until its source wins or loses.
+ */
+static struct latch_decision
+hold(struct latch *l, const struct addr *src, const struct rtp_info *pkt,
+    uint64_t now, struct hold_fx *fx)
+{
+	struct latch_decision d;
+
+	/* A duplicate on the new path is held once. */
+	if (l->cfg->hold_count == 0 || book_has(l, src, pkt))
+		return drop(l, DROP_UNVERIFIED);
+	book_put(l, src, pkt, now, fx);
+	memset(&d, 0, sizeof(d));
+	d.verdict = LATCH_HOLD;
+	return d;
+}
+
 static struct latch_decision
 candidate_packet(struct latch *l, const struct rtp_info *pkt,
-    const struct addr *src, uint64_t now)
+    const struct addr *src, uint64_t now, struct hold_fx *fx)
 {
 	struct latch_candidate *c;
 	enum latch_drop_reason why;
 	enum cand_class cls;
 	bool ready;
 
+	if (l->nheld > 0)
+		book_expire(l, now, fx);
 	c = cand_find(l, src);
 	cls = classify(l, c, pkt, now);
 	if (cls == CLASS_LATE)
-		return drop(l, DROP_UNVERIFIED);
-	if (c == NULL && (c = cand_alloc(l, cls == CLASS_STRONG, now)) == NULL)
-		return drop(l, DROP_UNVERIFIED);
-	why = cand_feed(l, c, src, pkt, cls == CLASS_STRONG, now);
+		return hold(l, src, pkt, now, fx);
+	if (c == NULL) {
+		if ((c = cand_alloc(l, cls == CLASS_STRONG, now)) == NULL)
+			return drop(l, DROP_UNVERIFIED);
+		/* An evicted candidate can no longer win. */
+		if (addr_is_set(&c->src) && l->nheld > 0)
+			book_discard_from(l, &c->src, false, false, fx);
+		c->count = 0;
+	}
+	why = cand_feed(l, c, src, pkt, cls == CLASS_STRONG, now, fx);
 	if (why != DROP_NONE)
 		return drop(l, why);
 
 	ready = c->strong ? strong_ready(l, c, now) : weak_ready(l, c, now);
 	if (!ready)
-		return drop(l, DROP_UNVERIFIED);
+		return c->strong ? hold(l, src, pkt, now, fx) :
+		    drop(l, DROP_UNVERIFIED);
 	/* The candidate is kept: its next packet switches once allowed. */
 	if (rate_limited(l, now))
 		return drop(l, DROP_RATE_LIMIT);
 	return switch_to(l, src, pkt, now,
-	    c->strong ? EVIDENCE_STRONG : EVIDENCE_WEAK);
+	    c->strong ? EVIDENCE_STRONG : EVIDENCE_WEAK, fx);
+}
+
+/* Any source but the peer: the rules of latch.h, strongest evidence first. */
+static struct latch_decision
+other_source(struct latch *l, const struct rtp_info *pkt,
+    const struct addr *src, uint64_t now_ms, struct hold_fx *fx)
+{
+	/*
+	 * The signalled IP on another port is the phone behind its NAT. It
+	 * wins at once over a peer nothing has verified yet, including one
+	 * an attacker got adopted on weak evidence.
+	 */
+	if (from_signalled_ip(l, src) &&
+	    (l->trust == TRUST_SIGNALLED || l->trust == TRUST_WEAK))
+		return switch_to(l, src, pkt, now_ms, EVIDENCE_SIGNALLED, fx);
+
+	/* Nowhere to send yet and no address to wait for: classic latching. */
+	if (l->trust == TRUST_NONE && l->policy != LATCH_PROBATION)
+		return switch_to(l, src, pkt, now_ms, EVIDENCE_WEAK, fx);
+	if (l->policy == LATCH_OFF)
+		return drop(l, DROP_UNVERIFIED);
+
+	/* The verified peer a weak switch replaced was only silent. */
+	if (l->trust == TRUST_WEAK && addr_is_set(&l->prev_peer) &&
+	    addr_equal(src, &l->prev_peer) &&
+	    continues(l, &l->prev_stream, pkt->ssrc, pkt->seq, now_ms))
+		return switch_to(l, src, pkt, now_ms, EVIDENCE_RESUMED, fx);
+
+	return candidate_packet(l, pkt, src, now_ms, fx);
+}
+
+/*
+ * The peer's packet while packets are held. If it is the first from a
+ * signalled address (a re-INVITE overtaken by the party's first packets
+ * from there), what that very source sent before it goes out first.
+ */
+static struct latch_decision
+peer_with_held(struct latch *l, const struct rtp_info *pkt,
+    const struct addr *src, uint64_t now_ms, struct hold_fx *fx)
+{
+	if (l->trust == TRUST_SIGNALLED)
+		book_release(l, src, &l->stream, now_ms, fx);
+	peer_delivered(l, src, pkt, now_ms);
+	return forward();
 }
 
 struct latch_decision
 latch_on_rtp(struct latch *l, const struct rtp_info *pkt, bool pt_ok,
     const struct addr *src, uint64_t now_ms)
 {
+	struct latch_decision d;
+	struct hold_fx fx;
+
 	if (!pt_ok)
 		return drop(l, DROP_PT);
 
@@ -527,32 +619,22 @@ latch_on_rtp(struct latch *l, const struct rtp_info *pkt, bool pt_ok,
 	}
 
 	if (l->trust != TRUST_NONE && addr_equal(src, &l->peer)) {
-		peer_delivered(l, src, pkt, now_ms);
-		return forward();
+		/* The common case: one more packet from where the leg sends. */
+		if (l->nheld == 0) {
+			peer_delivered(l, src, pkt, now_ms);
+			return forward();
+		}
+		memset(&fx, 0, sizeof(fx));
+		d = peer_with_held(l, pkt, src, now_ms, &fx);
+	} else {
+		memset(&fx, 0, sizeof(fx));
+		d = other_source(l, pkt, src, now_ms, &fx);
 	}
-
-	/*
-	 * The signalled IP on another port is the phone behind its NAT. It
-	 * wins at once over a peer nothing has verified yet, including one
-	 * an attacker got adopted on weak evidence.
-	 */
-	if (from_signalled_ip(l, src) &&
-	    (l->trust == TRUST_SIGNALLED || l->trust == TRUST_WEAK))
-		return switch_to(l, src, pkt, now_ms, EVIDENCE_SIGNALLED);
-
-	/* Nowhere to send yet and no address to wait for: classic latching. */
-	if (l->trust == TRUST_NONE && l->policy != LATCH_PROBATION)
-		return switch_to(l, src, pkt, now_ms, EVIDENCE_WEAK);
-	if (l->policy == LATCH_OFF)
-		return drop(l, DROP_UNVERIFIED);
-
-	/* The verified peer a weak switch replaced was only silent. */
-	if (l->trust == TRUST_WEAK && addr_is_set(&l->prev_peer) &&
-	    addr_equal(src, &l->prev_peer) &&
-	    continues(l, &l->prev_stream, pkt->ssrc, pkt->seq, now_ms))
-		return switch_to(l, src, pkt, now_ms, EVIDENCE_RESUMED);
-
-	return candidate_packet(l, pkt, src, now_ms);
+	d.slot = fx.slot;
+	d.nrelease = fx.nrelease;
+	memcpy(d.release, fx.release, sizeof(d.release));
+	d.ndiscarded = fx.ndiscarded;
+	return d;
 }
 
 void

@@ -38,6 +38,25 @@
  * Attackers who spray the port cannot pool effort: candidates are tracked
  * per source address (LATCH_CANDIDATES slots), and a packet that carries
  * strong evidence may evict a weak candidate, never the other way round.
+ *
+ * Held evidence
+ *   The packets that make strong evidence are the mover's media, sent
+ *   before the relay could know it had moved. Rather than dropping them,
+ *   the latch answers LATCH_HOLD: the relay keeps the packet in the leg's
+ *   hold slot `decision.slot` (the relay owns the bytes, the latch the
+ *   book: source, SSRC, sequence number, arrival). When a source wins the
+ *   leg, the decision lists in `release` the slots to send before the
+ *   packet in hand, oldest first: only that source's packets, only ones
+ *   newer than anything the old peer delivered (no duplicates when both
+ *   paths carried them), none held longer than LATCH_HOLD_MS. Every other
+ *   held packet is discarded and counted in drops[DROP_UNVERIFIED]: those
+ *   of a candidate that loses, restarts its run, is evicted or goes quiet,
+ *   and the oldest when the book is full. `ndiscarded` says how many a
+ *   decision discarded, so the relay can count them too. So a packet
+ *   from a source that never wins is never forwarded, held or not.
+ *   Weak evidence (a new SSRC) is never held: zero loss there would take
+ *   probation_count packets per leg, released as a burst of 200 ms of
+ *   late audio that a receiver's jitter buffer would mostly throw away.
  */
 #ifndef RTPROAM_LATCH_H
 #define RTPROAM_LATCH_H
@@ -64,6 +83,7 @@ struct latch_config {
 	uint32_t	seq_slack;		/* 50: extra forward distance allowed */
 	uint32_t	min_switch_interval_ms;	/* 1000 */
 	unsigned	max_switches_per_min;	/* 10 */
+	unsigned	hold_count;		/* LATCH_HOLD_SLOTS; 0: hold nothing */
 };
 
 /* Fill with the defaults above. */
@@ -92,6 +112,7 @@ enum latch_verdict {
 	LATCH_FORWARD,		/* from the peer: forward and refresh */
 	LATCH_SWITCHED,		/* peer changed to this source: forward, log, count */
 	LATCH_DROP,		/* drop; see the reason */
+	LATCH_HOLD,		/* keep in hold slot `slot`; neither sent nor dropped yet */
 };
 
 enum latch_drop_reason {
@@ -104,14 +125,33 @@ enum latch_drop_reason {
 	DROP_REASON_MAX
 };
 
+#define LATCH_CANDIDATES 4
+#define LATCH_HOLD_SLOTS 4	/* held packets per leg, at most */
+#define LATCH_HOLD_MS	200	/* held longer is no use to a receiver */
+
 struct latch_decision {
 	enum latch_verdict	verdict;
 	enum latch_drop_reason	reason;		/* for LATCH_DROP */
 	enum latch_evidence	evidence;	/* for LATCH_SWITCHED */
+	uint8_t			slot;		/* for LATCH_HOLD */
+	/*
+	 * LATCH_SWITCHED, or LATCH_FORWARD of the packet that verifies a
+	 * signalled address: send these held slots first, in this order.
+	 */
+	uint8_t			nrelease;
+	uint8_t			release[LATCH_HOLD_SLOTS];
+	uint8_t			ndiscarded;	/* held packets this call gave up */
 	struct addr		old_peer;	/* for LATCH_SWITCHED */
 };
 
-#define LATCH_CANDIDATES 4
+/* One held packet in the latch's book; the relay has its bytes. */
+struct latch_held {
+	struct addr	src;		/* unset = free slot */
+	uint32_t	ssrc;
+	uint16_t	seq;
+	uint64_t	at_ms;
+	uint64_t	order;		/* arrival order on the leg */
+};
 
 struct latch_candidate {
 	struct addr	src;		/* unset = free slot */
@@ -157,6 +197,10 @@ struct latch {
 
 	struct latch_candidate cand[LATCH_CANDIDATES];
 
+	struct latch_held held[LATCH_HOLD_SLOTS];
+	unsigned	nheld;		/* slots in use */
+	uint64_t	hold_next;	/* order of the next held packet */
+
 	uint64_t	last_switch_ms;
 	uint64_t	window_start_ms;	/* per-minute switch budget */
 	unsigned	window_switches;
@@ -178,6 +222,9 @@ void	latch_init(struct latch *l, const struct latch_config *cfg,
  * to keeps the latched port: the SDP port of a NATed phone is not its
  * mapped port. A private IP does not replace a peer learned from packets
  * (it is a NATed phone's SDP address, where its media never comes from).
+ * When the peer changes, held packets survive only if they came from the
+ * new signalled IP (its first packet releases them); the others are
+ * discarded, which the caller sees as a drop in `nheld`.
  */
 void	latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms);
 
@@ -186,9 +233,18 @@ void	latch_on_signal(struct latch *l, const struct addr *sig, uint64_t now_ms);
  * whether its payload type is in the call's list. Returns the verdict.
  * LATCH_SWITCHED means l->peer is now `src` (and decision->old_peer the
  * previous one); the caller must then move RTCP (latch_rtcp_follow).
+ * LATCH_HOLD asks the caller to keep the packet in slot `slot`, replacing
+ * whatever was there (the latch discarded that already). Whatever the
+ * verdict, send the `release` slots first and count `ndiscarded` drops.
  */
 struct latch_decision latch_on_rtp(struct latch *l, const struct rtp_info *pkt,
 	    bool pt_ok, const struct addr *src, uint64_t now_ms);
+
+/*
+ * The caller could not keep the packet LATCH_HOLD asked it to (too large,
+ * or no room): the latch forgets it and counts it dropped as unverified.
+ */
+void	latch_hold_cancel(struct latch *l, unsigned slot);
 
 /* Where to send: NULL when the leg has no peer. */
 static inline const struct addr *

@@ -149,6 +149,23 @@ struct rtcp_view {
 	int64_t		 rtt_us;	/* -1: not measured yet */
 };
 
+/*
+ * A packet the latch holds as evidence of a move (latch.h, "Held
+ * evidence"): its bytes, and what the packet path knew of it on arrival,
+ * so that its release looks to statistics and recording like its arrival.
+ * They come from a pool of the worker's (relay.c), since only legs in the
+ * middle of a move hold any. Larger packets are not held (dropped, as
+ * without holding).
+ */
+#define LEG_HOLD_MTU	1500
+struct held_packet {
+	struct held_packet *next;	/* in the pool's free list */
+	struct rtp_info	 info;
+	uint64_t	 us;		/* arrival */
+	uint16_t	 len;
+	uint8_t		 buf[LEG_HOLD_MTU];
+};
+
 struct media;
 
 struct leg {
@@ -166,6 +183,8 @@ struct leg {
 	struct stream_stats stats;	/* RTP from this party's peer */
 	struct rtcp_view rtcp_view;
 	struct leg_mode	 mode;
+	/* What the latch's hold slots hold, from the worker's pool; NULL: nothing. */
+	struct held_packet *held[LATCH_HOLD_SLOTS];
 	/* Jitter buffer / resizer for what this party sends; NULL = plain relay. */
 	struct mediaproc *mp;
 	struct timer_node timer;	/* in the worker's heap while mp holds packets */

@@ -5,10 +5,12 @@
  *     epoll is level-triggered, so what is left comes back next turn and
  *     one busy socket cannot starve the others).
  *  2. Each datagram is classified (rtp.c); what is not RTP/RTCP is dropped.
- *  3. The receiving leg's latch decides (latch.c): forward, switch, drop.
- *     RTP on an RTP port asks the RTP latch; RTCP on an RTCP port asks the
- *     RTCP latch, which follows RTP; RTCP on an RTP port (rtcp-mux) passes
- *     only from the RTP peer.
+ *  3. The receiving leg's latch decides (latch.c): forward, switch, drop,
+ *     or hold: a mover's evidence packet is copied into a packet from the
+ *     worker's hold pool and sent, before the packet that wins the leg,
+ *     if its source wins. RTP on an RTP port asks the RTP latch; RTCP on an RTCP port
+ *     asks the RTCP latch, which follows RTP; RTCP on an RTP port
+ *     (rtcp-mux) passes only from the RTP peer.
  *  4. Accepted packets are queued for the other leg's socket of the same
  *     kind and leave in one sendmmsg() to the other leg's peer. RTCP goes
  *     to where the other party takes it: its RTCP peer, or its RTP peer
@@ -36,12 +38,15 @@
 /* Jumbo-frame sized: video from a LAN peer must not be truncated. */
 #define RELAY_MTU	9216
 
+/* A batch, and the held packets one switch in it releases. */
+#define RELAY_TX	(RELAY_BATCH + LATCH_HOLD_SLOTS)
+
 struct relay_buffers {
 	struct mmsghdr		rx[RELAY_BATCH];
 	struct iovec		rx_iov[RELAY_BATCH];
 	struct sockaddr_storage	rx_src[RELAY_BATCH];
-	struct mmsghdr		tx[RELAY_BATCH];
-	struct iovec		tx_iov[RELAY_BATCH];
+	struct mmsghdr		tx[RELAY_TX];
+	struct iovec		tx_iov[RELAY_TX];
 	uint8_t			buf[RELAY_BATCH][RELAY_MTU];
 };
 
@@ -59,6 +64,8 @@ relay_buffers_new(void)
 		rb->rx[i].msg_hdr.msg_iov = &rb->rx_iov[i];
 		rb->rx[i].msg_hdr.msg_iovlen = 1;
 		rb->rx[i].msg_hdr.msg_name = &rb->rx_src[i];
+	}
+	for (i = 0; i < RELAY_TX; i++) {
 		rb->tx[i].msg_hdr.msg_iov = &rb->tx_iov[i];
 		rb->tx[i].msg_hdr.msg_iovlen = 1;
 	}
@@ -69,6 +76,74 @@ void
 relay_buffers_free(struct relay_buffers *rb)
 {
 	free(rb);
+}
+
+/*
+ * Held packets per worker: 64 legs with full books, or 256 moves of the
+ * usual single packet in flight at once. When it runs dry a packet is
+ * dropped, as it was before holding.
+ */
+#define RELAY_HOLD_POOL	256
+
+struct hold_pool {
+	struct held_packet	*free;
+	struct held_packet	 pkt[RELAY_HOLD_POOL];
+};
+
+struct hold_pool *
+relay_hold_pool_new(void)
+{
+	struct hold_pool *p;
+	unsigned i;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	for (i = 0; i < RELAY_HOLD_POOL; i++) {
+		p->pkt[i].next = p->free;
+		p->free = &p->pkt[i];
+	}
+	return p;
+}
+
+void
+relay_hold_pool_free(struct hold_pool *p)
+{
+	free(p);
+}
+
+static void
+pool_put(struct hold_pool *p, struct held_packet **slot)
+{
+	(*slot)->next = p->free;
+	p->free = *slot;
+	*slot = NULL;
+}
+
+/*
+ * Give the pool back what the latch no longer holds. A released packet may
+ * still be queued for sendmmsg: nothing takes from the pool before the
+ * queue is sent (relay_stream_ready flushes before it holds again).
+ */
+static void
+hold_sync(struct worker *w, struct leg *leg)
+{
+	unsigned i;
+
+	for (i = 0; i < LATCH_HOLD_SLOTS; i++)
+		if (leg->held[i] != NULL &&
+		    !addr_is_set(&leg->latch.held[i].src))
+			pool_put(w->hold_pool, &leg->held[i]);
+}
+
+void
+relay_media_gone(struct worker *w, struct media *m)
+{
+	unsigned i, k;
+
+	for (i = 0; i < 2; i++)
+		for (k = 0; k < LATCH_HOLD_SLOTS; k++)
+			if (m->leg[i].held[k] != NULL)
+				pool_put(w->hold_pool, &m->leg[i].held[k]);
 }
 
 static struct leg *
@@ -107,28 +182,54 @@ publish_peers(struct leg *leg)
 	pthread_mutex_unlock(&leg->pub_lock);
 }
 
-/* RTP received on an RTP port. Returns true to forward it. */
-static bool
-accept_rtp(struct leg *leg, const struct rtp_info *pkt, size_t len,
-    const struct addr *src, uint64_t ms, uint64_t us)
-{
-	struct latch_decision d;
+enum accepted {
+	ACC_DROP,
+	ACC_PASS,	/* send it on */
+	ACC_HELD,	/* keep it in hold slot d->slot */
+	ACC_RELEASE,	/* send the held slots d->release first, then it */
+};
 
-	d = latch_on_rtp(&leg->latch, pkt, pt_set_has(&leg->pts, pkt->pt), src, ms);
-	if (d.verdict == LATCH_DROP)
-		return false;
-	if (d.verdict == LATCH_SWITCHED) {
+/* RTP received on an RTP port: what the latch decided, and *d why. */
+static enum accepted
+accept_rtp(struct worker *w, struct leg *leg, const struct rtp_info *pkt,
+    size_t len, const struct addr *src, uint64_t ms, uint64_t us,
+    struct latch_decision *d)
+{
+	struct held_packet *h;
+	unsigned i;
+
+	*d = latch_on_rtp(&leg->latch, pkt, pt_set_has(&leg->pts, pkt->pt), src, ms);
+	/* Held packets given up: the drops they would have been on arrival. */
+	if (d->ndiscarded > 0) {
+		counter_add(&leg->rtp.dropped_pkts, d->ndiscarded);
+		if (d->nrelease == 0)	/* else after release_held() */
+			hold_sync(w, leg);
+	}
+	if (d->verdict == LATCH_DROP)
+		return ACC_DROP;
+	if (d->verdict == LATCH_HOLD)
+		return ACC_HELD;
+	if (d->verdict == LATCH_SWITCHED) {
 		latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
 		counter_add(&leg->switches, 1);
 		counter_set(&leg->report.last_switch_ms, ms);
 		publish_peers(leg);
-		log_switch(leg, &d);
+		log_switch(leg, d);
 		/* Nothing held from the old path may burst out after the move. */
 		if (leg->mp)
 			mediaproc_reset(leg->mp);
 	}
+	if (d->nrelease == 0) {
+		stats_on_rtp(&leg->stats, pkt, len, us);
+		return ACC_PASS;
+	}
+	/* The statistics see the released packets as they arrived. */
+	for (i = 0; i < d->nrelease; i++) {
+		h = leg->held[d->release[i]];
+		stats_on_rtp(&leg->stats, &h->info, h->len, h->us);
+	}
 	stats_on_rtp(&leg->stats, pkt, len, us);
-	return true;
+	return ACC_RELEASE;
 }
 
 /* RTCP received on an RTCP port, or muxed on the RTP port. */
@@ -288,28 +389,59 @@ send_queued(struct worker *w, struct relay_buffers *rb, struct stream *in,
 }
 
 /*
- * Classify and decide one datagram; true when it is to be forwarded.
- * *pkt says what it is.
+ * Classify and decide one datagram. *pkt says what it is; *d, for RTP,
+ * what the latch said.
  */
-static bool
-accept_packet(struct stream *s, const uint8_t *buf, size_t len,
-    const struct addr *src, uint64_t ms, uint64_t us, struct rtp_info *pkt)
+static enum accepted
+accept_packet(struct worker *w, struct stream *s, const uint8_t *buf,
+    size_t len, const struct addr *src, uint64_t ms, uint64_t us,
+    struct rtp_info *pkt, struct latch_decision *d)
 {
 	switch (rtp_classify(buf, len, pkt)) {
 	case PKT_RTP:
 		if (s->is_rtcp)
 			break;		/* RTP has no business on an RTCP port */
-		return accept_rtp(s->leg, pkt, len, src, ms, us);
+		return accept_rtp(w, s->leg, pkt, len, src, ms, us, d);
 	case PKT_RTCP:
 		if (!accept_rtcp(s->leg, pkt, src, !s->is_rtcp))
-			return false;
+			return ACC_DROP;
 		observe_rtcp(s->leg, buf, len, us);
-		return true;
+		return ACC_PASS;
 	case PKT_INVALID:
 		break;
 	}
 	counter_add(&s->invalid_pkts, 1);
-	return false;
+	return ACC_DROP;
+}
+
+/*
+ * Keep an evidence packet in the slot the latch gave it: a copy of at
+ * most LEG_HOLD_MTU bytes into a packet of the worker's pool (the one
+ * already in the slot when the latch replaced what it held). Returns
+ * false when it cannot be kept (then it is dropped, as before holding).
+ */
+static bool
+hold_packet(struct worker *w, struct leg *leg, unsigned slot,
+    const uint8_t *buf, size_t len, const struct rtp_info *pkt, uint64_t us)
+{
+	struct held_packet *h;
+
+	if (leg->held[slot] == NULL && w->hold_pool != NULL &&
+	    w->hold_pool->free != NULL && len <= LEG_HOLD_MTU) {
+		leg->held[slot] = w->hold_pool->free;
+		w->hold_pool->free = leg->held[slot]->next;
+	}
+	if (leg->held[slot] == NULL || len > LEG_HOLD_MTU) {
+		latch_hold_cancel(&leg->latch, slot);
+		hold_sync(w, leg);
+		return false;
+	}
+	h = leg->held[slot];
+	memcpy(h->buf, buf, len);
+	h->len = (uint16_t)len;
+	h->info = *pkt;
+	h->us = us;
+	return true;
 }
 
 /*
@@ -319,7 +451,7 @@ accept_packet(struct stream *s, const uint8_t *buf, size_t len,
  */
 static void
 record_packet(struct worker *w, struct stream *s, const struct addr *src,
-    const uint8_t *buf, size_t len, uint64_t *wall)
+    const uint8_t *buf, size_t len, uint64_t *wall, uint64_t age_us)
 {
 	struct addr dst = s->leg->local;
 	struct timespec ts;
@@ -332,7 +464,9 @@ record_packet(struct worker *w, struct stream *s, const struct addr *src,
 	}
 	if (s->is_rtcp)
 		addr_set_port(&dst, (uint16_t)(s->leg->port + 1));
-	(void)record_push(w->rec_ring, s->leg->media->rec, src, &dst, buf, len, *wall);
+	/* A released packet is recorded at the time it arrived. */
+	(void)record_push(w->rec_ring, s->leg->media->rec, src, &dst, buf, len,
+	    *wall - age_us);
 }
 
 /* ---- opt-in media processing (mediaproc.c), off the batch path ---- */
@@ -420,13 +554,52 @@ next_rx_want(unsigned want, unsigned got)
 	return want * 2 < RELAY_BATCH ? want * 2 : RELAY_BATCH;
 }
 
+/*
+ * The leg switched to a source whose evidence packets it held: they go on
+ * first, oldest first, each the way it would have gone on arrival (the
+ * jitter buffer, if any, takes them now), and go back to the pool.
+ * Queued ones still point into it: the caller sends them before any
+ * later packet can be held.
+ */
+static void
+release_held(struct worker *w, struct relay_buffers *rb, struct stream *s,
+    const struct latch_decision *d, const struct addr *src, uint64_t us,
+    unsigned *nq, uint64_t *bytes, uint64_t *wall)
+{
+	struct leg *leg = s->leg;
+	struct held_packet *h;
+	unsigned i;
+
+	for (i = 0; i < d->nrelease; i++) {
+		h = leg->held[d->release[i]];
+		if (leg->mode.blocked) {
+			counter_add(&s->dropped_pkts, 1);
+			continue;
+		}
+		if (leg->media->rec != NULL)
+			record_packet(w, s, src, h->buf, h->len, wall, us - h->us);
+		if (leg->mp != NULL) {
+			process_media(w, leg, h->buf, h->len, &h->info, us);
+			continue;
+		}
+		rb->tx_iov[*nq].iov_base = h->buf;
+		rb->tx_iov[*nq].iov_len = h->len;
+		(*nq)++;
+		*bytes += h->len;
+	}
+	hold_sync(w, leg);
+}
+
 void
 relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 {
+	struct latch_decision d;
 	struct rtp_info pkt;
 	struct addr src;
+	enum accepted acc;
 	uint64_t ms, us, bytes, rx_bytes, wall;
 	unsigned want, i, nq, naccepted, ndropped;
+	bool released = false;
 	size_t len;
 	int n;
 
@@ -454,10 +627,27 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 		rx_bytes += len;
 		addr_from_sockaddr(&src, (struct sockaddr *)&rb->rx_src[i],
 		    rb->rx[i].msg_hdr.msg_namelen);
-		if ((rb->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ||
-		    !accept_packet(s, rb->buf[i], len, &src, ms, us, &pkt)) {
+		acc = (rb->rx[i].msg_hdr.msg_flags & MSG_TRUNC) ? ACC_DROP :
+		    accept_packet(w, s, rb->buf[i], len, &src, ms, us, &pkt, &d);
+		if (acc == ACC_HELD) {
+			/* Released packets still queued point into the pool. */
+			if (released) {
+				send_queued(w, rb, s, nq, bytes);
+				nq = 0;
+				bytes = 0;
+				released = false;
+			}
+			if (hold_packet(w, s->leg, d.slot, rb->buf[i], len, &pkt, us))
+				continue;
+			acc = ACC_DROP;
+		}
+		if (acc == ACC_DROP) {
 			ndropped++;
 			continue;
+		}
+		if (acc == ACC_RELEASE) {
+			release_held(w, rb, s, &d, &src, us, &nq, &bytes, &wall);
+			released = true;
 		}
 		naccepted++;
 		if (s->leg->mode.blocked) {		/* ng block media: learnt, not sent on */
@@ -465,7 +655,7 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 			continue;
 		}
 		if (s->leg->media->rec != NULL)
-			record_packet(w, s, &src, rb->buf[i], len, &wall);
+			record_packet(w, s, &src, rb->buf[i], len, &wall, 0);
 		if (pkt.kind == PKT_RTCP && !s->is_rtcp &&
 		    other_leg(s->leg)->mode.rtcp_mux == MUX_OFF) {
 			send_demuxed_rtcp(w, s, rb->buf[i], len);
@@ -492,12 +682,12 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 }
 
 void
-relay_apply_signal(struct leg *leg, const struct addr *a,
+relay_apply_signal(struct worker *w, struct leg *leg, const struct addr *a,
     const struct pt_set *pts, int asymmetric, uint64_t now)
 {
 	char buf[ADDR_STRLEN];
-
 	struct latch_decision d;
+	unsigned held;
 	bool had_peer;
 
 	if (asymmetric > 0)
@@ -509,7 +699,14 @@ relay_apply_signal(struct leg *leg, const struct addr *a,
 	memset(&d, 0, sizeof(d));
 	had_peer = leg->latch.trust >= TRUST_WEAK;
 	d.old_peer = leg->latch.peer;
+	held = leg->latch.nheld;
 	latch_on_signal(&leg->latch, a, now);
+	/* Held packets from where the party no longer is: dropped after all. */
+	if (leg->latch.nheld < held) {
+		counter_add(&leg->rtp.dropped_pkts, held - leg->latch.nheld);
+		if (w != NULL)
+			hold_sync(w, leg);
+	}
 	latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
 	publish_peers(leg);
 	/* A re-INVITE that moves a verified leg is a handover too. */

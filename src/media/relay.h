@@ -8,15 +8,28 @@
 
 struct worker;
 struct relay_buffers;
+struct hold_pool;
 
 struct relay_buffers *relay_buffers_new(void);
 void	relay_buffers_free(struct relay_buffers *rb);
 
+/*
+ * A worker's pool of packets held as evidence of a move (latch.h), so
+ * that no leg carries the memory while it is not moving.
+ */
+struct hold_pool *relay_hold_pool_new(void);
+void	relay_hold_pool_free(struct hold_pool *p);
+/* The media is about to be freed: what its legs hold goes back to the pool. */
+void	relay_media_gone(struct worker *w, struct media *m);
+
 /* Drain the socket in batches, decide for each packet, send what passes. */
 void	relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s);
 
-/* A U/L reached the worker: update the leg's latch (and codec list). */
-void	relay_apply_signal(struct leg *leg, const struct addr *a,
+/*
+ * A U/L reached the worker: update the leg's latch (and codec list). `w`
+ * is the owning worker, NULL before the media is handed to one.
+ */
+void	relay_apply_signal(struct worker *w, struct leg *leg, const struct addr *a,
 	    const struct pt_set *pts, int asymmetric, uint64_t now);
 
 /* Run the jitter buffers and resizers whose time has come. */

@@ -236,6 +236,7 @@ finish_batch(struct worker *w)
 
 	while ((m = w->retired) != NULL) {
 		w->retired = m->wnext;
+		relay_media_gone(w, m);
 		media_destroy(m);
 	}
 	while ((f = w->flushes) != NULL) {
@@ -269,7 +270,7 @@ handle_messages(struct worker *w)
 			own_media(w, m->media);
 			break;
 		case WMSG_SIGNAL:
-			relay_apply_signal(&m->media->leg[m->leg], &m->addr,
+			relay_apply_signal(w, &m->media->leg[m->leg], &m->addr,
 			    m->set_pts ? &m->pts : NULL, m->asymmetric, now_ms());
 			break;
 		case WMSG_MEDIAPROC:
@@ -336,8 +337,10 @@ worker_main(void *arg)
 		if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set) != 0)
 			log_warn("worker %u: cannot pin to cpu %d", w->id, w->cpu);
 	}
-	if ((rb = relay_buffers_new()) == NULL) {
+	if ((rb = relay_buffers_new()) == NULL ||
+	    (w->hold_pool = relay_hold_pool_new()) == NULL) {
 		log_err("worker %u: out of memory for packet buffers", w->id);
+		relay_buffers_free(rb);
 		return NULL;
 	}
 	next_publish = now_ms() + PUBLISH_MS;
@@ -364,6 +367,8 @@ worker_main(void *arg)
 		}
 	}
 	relay_buffers_free(rb);
+	relay_hold_pool_free(w->hold_pool);
+	w->hold_pool = NULL;
 	return NULL;
 }
 

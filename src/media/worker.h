@@ -70,6 +70,7 @@ struct worker {
 	struct media	*retired;	/* [worker] detached, freed after the batch */
 	struct wmsg	*flushes;	/* [worker] answered after the batch too */
 	struct timer_heap timers;	/* [worker] legs whose mediaproc waits */
+	struct hold_pool *hold_pool;	/* [worker] packets latches hold (relay.c) */
 	struct record_ring *rec_ring;	/* its ring to the recorder, or NULL */
 	struct worker_totals totals;
 };

@@ -114,6 +114,46 @@ def test_same_ssrc_move(relay, name):
     assert_rtcp_followed(move)
 
 
+# Issue 12: the packets that prove a same-SSRC move are held and sent on
+# when the move is confirmed, so the uplink loses nothing. Counted at the
+# receiver by the simulator: lost_up is the mover's packets, sent within
+# 1 s of the move, that never reached the other phone; switch_pkts the
+# ones sent from the new address before the first that arrived.
+ZERO_LOSS_MOVES = {
+    "new_ip_and_port": ["--move", "1500:ipport"],
+    "nat_rebinding_same_ip": ["--move", "1500:port"],
+    "new_ip_same_port": ["--move", "1500:ip"],
+    "callee_moves": ["--mover", "b", "--move", "1500:ipport"],
+    "silent_then_moves": ["--move", "1800:ipport:silence=600"],
+    "reinvite": ["--move", "1500:ipport:reinvite"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_LOSS_MOVES))
+def test_same_ssrc_move_loses_nothing_uplink(relay, name):
+    res = run_sim(relay, *ZERO_LOSS_MOVES[name])
+    (move,) = res["moves"]
+    assert move["uplink_switched"] and move["downlink_switched"], move
+    assert move["uplink_switch_pkts"] == 0, move
+    assert move["lost_up"] == 0, "%s: %d lost uplink" % (name, move["lost_up"])
+    mover = "a_to_b" if "--mover" not in ZERO_LOSS_MOVES[name] else "b_to_a"
+    d = res["directions"][mover]
+    # The whole call, counted at the receiver: nothing lost, nothing twice.
+    assert d["lost"] == 0 and d["injected"] == 0, d
+    assert d.get("duplicates", 0) == 0, d
+
+
+@pytest.mark.parametrize("attack", ["slow", "rtpflood", "ssrcguess", "garbage", "race"])
+def test_zero_loss_move_under_attack(relay, attack):
+    # Held packets are the mover's only: the attacker still gets nothing
+    # through, and the mover still loses nothing.
+    res = run_sim(relay, "--move", "1500:ipport", "--attack", attack)
+    assert_no_leak(res)
+    (move,) = res["moves"]
+    assert_switched(move)
+    assert move["lost_up"] == 0, move
+
+
 def test_overlap_old_path_still_live(relay):
     # The old Wi-Fi path keeps delivering duplicates for 200 ms: the relay
     # must not flap, and loses nothing the phone sent on either path.

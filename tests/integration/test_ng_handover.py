@@ -13,7 +13,7 @@ steps run against rtpengine too.
 import time
 
 from ngrelay import NgCall, relayed
-from rtpp import collect, rtp_packet
+from rtpp import collect, parse_rtp, rtp_packet
 
 from test_handover import SWITCH_PKTS
 
@@ -65,6 +65,31 @@ def test_same_ssrc_move_is_followed(relay, phones):
     # The old address gets at most what was sent before the switch.
     old_rtp, _ = a.drain()
     assert len(old_rtp) <= first_down, "%d packets went on to the old address" % len(old_rtp)
+
+
+def test_same_ssrc_move_loses_nothing_uplink(relay, phones):
+    # Issue 12 over ng: the first packets from the new address are evidence,
+    # held and sent on when the move is confirmed. Everything the moved
+    # phone sends reaches B, once and in order, and nothing of B's goes to
+    # the new address before the move is confirmed (it was not yet proven).
+    a, b = phones("127.0.0.2", name="A"), phones("127.0.0.3", name="B")
+    call = NgCall(relay, "zeroloss@ng", a, b)
+    for _ in range(10):
+        a.send_rtp(call.a_dst())
+        b.send_rtp(call.b_dst())
+    assert len(b.recv(10)) == 10 and len(a.recv(10)) == 10
+
+    a2 = moved_phone(phones, a, "127.0.0.5")
+    first = a2.seq
+    for _ in range(ROUNDS):
+        a2.send_rtp(call.a_dst())
+        b.send_rtp(call.b_dst())
+        time.sleep(0.005)
+    got = b.recv(ROUNDS, timeout=1.0)
+    seqs = [parse_rtp(d)["seq"] for d, _ in got if parse_rtp(d)]
+    assert seqs == [(first + i) & 0xffff for i in range(ROUNDS)], \
+        "B received %r of A's moved stream" % seqs
+    assert relayed(got, a2) == ROUNDS
 
 
 # The attack runs right after set-up, while A and B talk. rtproam verifies

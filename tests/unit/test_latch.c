@@ -10,6 +10,13 @@
  * and .3 are networks it moves to, 127.0.0.9 a legitimate stranger, and
  * 127.0.0.66/.67 are attackers. The driver checks after every step that
  * an attacker never becomes the peer, in any scenario.
+ *
+ * Held packets: the driver keeps its own copy of the hold area (what
+ * each LATCH_HOLD put in which slot) and checks every decision against
+ * it: a release names only slots holding the new peer's packets, oldest
+ * first; whatever else leaves the book was counted as a drop; the book
+ * never holds more than LATCH_HOLD_SLOTS. RELEASED and HELD steps check what a
+ * row expects.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,6 +51,8 @@ enum step_kind {
 	S_PEER,		/* where RTP goes, and with what trust */
 	S_RTCP_PEER,	/* where RTCP goes, and whether its port is confirmed */
 	S_LOOP,		/* replay the `back` steps before it `n` more times */
+	S_RELEASED,	/* the sequence numbers the last RTP step released */
+	S_HELD,		/* how many packets the leg holds */
 };
 
 struct step {
@@ -66,12 +75,14 @@ struct step {
 	int		dseq;
 	int		dport;
 	uint32_t	dssrc;
+	uint16_t	rel[LATCH_HOLD_SLOTS];	/* S_RELEASED */
 };
 
 /* Expected outcomes of an RTP step. */
 #define FWD		.v = LATCH_FORWARD
 #define SWITCH(E)	.v = LATCH_SWITCHED, .why = EVIDENCE_##E
 #define DROP(R)		.v = LATCH_DROP, .why = DROP_##R
+#define HOLD		.v = LATCH_HOLD
 
 #define SIGNAL(T, A)	{ .t = (T), .kind = S_SIGNAL, .src = (A) }
 #define RTP(T, A, SSRC, SEQ, EXP) \
@@ -101,6 +112,11 @@ struct step {
 	{ .kind = S_RTCP, .src = (A), .ssrc = (SSRC), .why = (OK) }
 #define RTCP_PEER(A, CONFIRMED) \
 	{ .kind = S_RTCP_PEER, .src = (A), .why = (CONFIRMED) }
+/* The last RTP step sent these held packets first, in this order. */
+#define RELEASED(N, ...) \
+	{ .kind = S_RELEASED, .n = (N), .rel = { __VA_ARGS__ } }
+#define NONE_RELEASED	{ .kind = S_RELEASED, .n = 0 }
+#define HELD(N)		{ .kind = S_HELD, .n = (N) }
 #define END		{ .kind = S_END }
 
 /*
@@ -126,6 +142,18 @@ busy_25(struct latch_config *cfg)
 	cfg->busy_count = 25;
 }
 
+static void
+strong_6(struct latch_config *cfg)
+{
+	cfg->strong_count = 6;
+}
+
+static void
+hold_0(struct latch_config *cfg)
+{
+	cfg->hold_count = 0;
+}
+
 static const struct scenario scenarios[] = {
 { "start: signalled exact address verifies on its first packet",
   LATCH_PROBATION, false, NULL, (const struct step[]){
@@ -144,7 +172,7 @@ static const struct scenario scenarios[] = {
 	PEER(WIFI_NAT, STRONG),
 	RTPN(30, WIFI_NAT, SSRC_A, 101, 5, 20, FWD),
 	/* The SDP port is now just another candidate. */
-	RTP(130, WIFI, SSRC_A, 106, DROP(UNVERIFIED)),
+	RTP(130, WIFI, SSRC_A, 106, HOLD),
 	PEER(WIFI_NAT, STRONG),
 	END } },
 
@@ -217,7 +245,7 @@ static const struct scenario scenarios[] = {
   LATCH_SSRC, false, NULL, (const struct step[]){
 	/* Classic latching, then the same stream from another port. */
 	RTP(0, STRANGER, SSRC_X, 1, SWITCH(WEAK)),
-	RTP(1000, "127.0.0.9:9002", SSRC_X, 51, DROP(UNVERIFIED)),
+	RTP(1000, "127.0.0.9:9002", SSRC_X, 51, HOLD),
 	RTP(1020, "127.0.0.9:9002", SSRC_X, 52, SWITCH(STRONG)),
 	PEER("127.0.0.9:9002", STRONG),
 	SIGNAL(1100, WIFI),
@@ -231,8 +259,12 @@ static const struct scenario scenarios[] = {
 { "move: same SSRC, clean handover switches on the second packet",
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,
-	RTP(1000, LTE, SSRC_A, 150, DROP(UNVERIFIED)),
+	RTP(1000, LTE, SSRC_A, 150, HOLD),
+	HELD(1),
 	RTP(1020, LTE, SSRC_A, 151, SWITCH(STRONG)),
+	/* The first packet from the new path goes out before the second. */
+	RELEASED(1, 150),
+	HELD(0),
 	PEER(LTE, STRONG),
 	/* A late packet on the old path moves nothing back. */
 	RTP(1030, WIFI, SSRC_A, 149, DROP(UNVERIFIED)),
@@ -243,17 +275,19 @@ static const struct scenario scenarios[] = {
 { "move: a duplicate or reordered packet on the new path does not count",
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,
-	RTP(1000, LTE, SSRC_A, 151, DROP(UNVERIFIED)),
+	RTP(1000, LTE, SSRC_A, 151, HOLD),
 	RTP(1005, LTE, SSRC_A, 151, DROP(UNVERIFIED)),
-	RTP(1010, LTE, SSRC_A, 150, DROP(UNVERIFIED)),
+	RTP(1010, LTE, SSRC_A, 150, HOLD),
 	RTP(1020, LTE, SSRC_A, 152, SWITCH(STRONG)),
+	/* In the order they came, the duplicate once. */
+	RELEASED(2, 151, 150),
 	PEER(LTE, STRONG),
 	END } },
 
 { "move: NAT rebinding, same IP and a new port",
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,
-	RTP(1500, "127.0.0.1:4100", SSRC_A, 150, DROP(UNVERIFIED)),
+	RTP(1500, "127.0.0.1:4100", SSRC_A, 150, HOLD),
 	RTP(1520, "127.0.0.1:4100", SSRC_A, 151, SWITCH(STRONG)),
 	PEER("127.0.0.1:4100", STRONG),
 	RTP(1540, "127.0.0.1:4100", SSRC_A, 152, FWD),
@@ -269,13 +303,16 @@ static const struct scenario scenarios[] = {
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,
 	RTPD(1000, WIFI, SSRC_A, 150, 2, FWD),
-	RTPD(1010, LTE, SSRC_A, 151, 2, DROP(UNVERIFIED)),
+	RTPD(1010, LTE, SSRC_A, 151, 2, HOLD),
 	LOOP(2, 8, 20),
 	PEER(WIFI, STRONG),
 	RTP(1180, WIFI, SSRC_A, 168, FWD),
 	RTP(1190, LTE, SSRC_A, 169, SWITCH(STRONG)),
+	/* What LTE held is older than what Wi-Fi delivered: not released. */
+	NONE_RELEASED,
+	HELD(0),
 	PEER(LTE, STRONG),
-	RTP(1200, WIFI, SSRC_A, 170, DROP(UNVERIFIED)),
+	RTP(1200, WIFI, SSRC_A, 170, HOLD),
 	RTP(1210, LTE, SSRC_A, 171, FWD),
 	END } },
 
@@ -283,12 +320,12 @@ static const struct scenario scenarios[] = {
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,
 	RTPD(1000, WIFI, SSRC_A, 150, 2, FWD),
-	RTPD(1010, LTE, SSRC_A, 151, 2, DROP(UNVERIFIED)),
+	RTPD(1010, LTE, SSRC_A, 151, 2, HOLD),
 	LOOP(2, 7, 20),
 	RTP(1160, WIFI, SSRC_A, 166, FWD),
-	RTP(1170, LTE, SSRC_A, 169, DROP(UNVERIFIED)),
+	RTP(1170, LTE, SSRC_A, 169, HOLD),
 	/* 167 overtaken by 169: set aside, the run of nine survives. */
-	RTP(1175, LTE, SSRC_A, 167, DROP(UNVERIFIED)),
+	RTP(1175, LTE, SSRC_A, 167, HOLD),
 	RTP(1180, WIFI, SSRC_A, 170, FWD),
 	RTP(1190, LTE, SSRC_A, 171, SWITCH(STRONG)),
 	END } },
@@ -297,11 +334,13 @@ static const struct scenario scenarios[] = {
   LATCH_PROBATION, false, busy_25, (const struct step[]){
 	VERIFIED,
 	RTPD(1000, WIFI, SSRC_A, 150, 2, FWD),
-	RTPD(1010, LTE, SSRC_A, 151, 2, DROP(UNVERIFIED)),
+	RTPD(1010, LTE, SSRC_A, 151, 2, HOLD),
 	LOOP(2, 3, 20),
 	/* Wi-Fi last delivered at 1060. */
-	RTPN(1090, LTE, SSRC_A, 158, 9, 20, DROP(UNVERIFIED)),
+	RTPN(1090, LTE, SSRC_A, 158, 9, 20, HOLD),
 	RTP(1270, LTE, SSRC_A, 167, SWITCH(STRONG)),
+	/* Bounded: the last four of the packets sent during the guard. */
+	RELEASED(4, 163, 164, 165, 166),
 	PEER(LTE, STRONG),
 	END } },
 
@@ -310,9 +349,10 @@ static const struct scenario scenarios[] = {
 	VERIFIED,
 	/* Wi-Fi delivers 50 ms late what LTE already delivered. */
 	RTP(1000, WIFI, SSRC_A, 150, FWD),
-	RTP(1010, LTE, SSRC_A, 153, DROP(UNVERIFIED)),
+	RTP(1010, LTE, SSRC_A, 153, HOLD),
 	RTP(1020, WIFI, SSRC_A, 151, FWD),
 	RTP(1030, LTE, SSRC_A, 154, SWITCH(STRONG)),
+	RELEASED(1, 153),
 	PEER(LTE, STRONG),
 	/* Further late copies from Wi-Fi are not forwarded, and do not flap. */
 	RTP(1040, WIFI, SSRC_A, 152, DROP(UNVERIFIED)),
@@ -324,6 +364,8 @@ static const struct scenario scenarios[] = {
 	VERIFIED,
 	RTPN(1000, LTE, SSRC_B, 5000, 9, 20, DROP(UNVERIFIED)),
 	RTP(1180, LTE, SSRC_B, 5009, SWITCH(WEAK)),
+	/* Weak evidence is not held (latch.h): probation costs packets. */
+	NONE_RELEASED,
 	PEER(LTE, WEAK),
 	RTPN(1200, LTE, SSRC_B, 5010, 10, 20, FWD),
 	END } },
@@ -352,7 +394,7 @@ static const struct scenario scenarios[] = {
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	SIGNAL(0, WIFI),
 	RTPN(0, WIFI, SSRC_A, 100, 50, 20, FWD),
-	RTP(1000, LTE2, SSRC_A, 150, DROP(UNVERIFIED)),
+	RTP(1000, LTE2, SSRC_A, 150, HOLD),
 	RTP(1020, LTE2, SSRC_A, 151, SWITCH(STRONG)),
 	RTPN(1040, LTE2, SSRC_A, 152, 49, 20, FWD),
 	/* The phone mutes at 2000; someone else wins probation. */
@@ -371,7 +413,7 @@ static const struct scenario scenarios[] = {
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,
 	/* 10 s later, 450 packets further: 500 explained + slack. */
-	RTP(10980, LTE, SSRC_A, 599, DROP(UNVERIFIED)),
+	RTP(10980, LTE, SSRC_A, 599, HOLD),
 	RTP(11000, LTE, SSRC_A, 600, SWITCH(STRONG)),
 	PEER(LTE, STRONG),
 	END } },
@@ -380,7 +422,7 @@ static const struct scenario scenarios[] = {
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	SIGNAL(0, WIFI),
 	RTPN(0, WIFI, SSRC_A, 65530, 5, 20, FWD),
-	RTP(100, LTE, SSRC_A, 65535, DROP(UNVERIFIED)),
+	RTP(100, LTE, SSRC_A, 65535, HOLD),
 	RTP(120, LTE, SSRC_A, 0, SWITCH(STRONG)),
 	RTPN(140, LTE, SSRC_A, 1, 5, 20, FWD),
 	/* The old path's pre-wrap packets are old, not 65000 ahead. */
@@ -388,16 +430,110 @@ static const struct scenario scenarios[] = {
 	PEER(LTE, STRONG),
 	END } },
 
+{ "hold: the book is bounded, the oldest held packet gives way",
+  LATCH_PROBATION, false, strong_6, (const struct step[]){
+	VERIFIED,
+	RTPN(1000, LTE, SSRC_A, 150, 5, 20, HOLD),
+	HELD(4),
+	RTP(1100, LTE, SSRC_A, 155, SWITCH(STRONG)),
+	RELEASED(4, 151, 152, 153, 154),
+	HELD(0),
+	RTP(1120, LTE, SSRC_A, 156, FWD),
+	NONE_RELEASED,
+	END } },
+
+{ "hold: the losing candidate's packets are discarded, the winner's released",
+  LATCH_PROBATION, false, NULL, (const struct step[]){
+	VERIFIED,
+	RTP(1000, LTE, SSRC_A, 150, HOLD),
+	RTP(1005, LTE2, SSRC_A, 151, HOLD),
+	HELD(2),
+	RTP(1025, LTE2, SSRC_A, 152, SWITCH(STRONG)),
+	RELEASED(1, 151),
+	HELD(0),
+	/* The loser keeps trying: it is a candidate again, never sent on. */
+	RTP(1030, LTE, SSRC_A, 153, HOLD),
+	RTP(1040, LTE2, SSRC_A, 154, FWD),
+	NONE_RELEASED,
+	PEER(LTE2, STRONG),
+	END } },
+
+{ "hold: a candidate quiet for longer than LATCH_HOLD_MS sends nothing stale",
+  LATCH_PROBATION, false, NULL, (const struct step[]){
+	VERIFIED,
+	RTP(1000, LTE, SSRC_A, 150, HOLD),
+	RTP(1400, LTE, SSRC_A, 170, SWITCH(STRONG)),
+	NONE_RELEASED,
+	HELD(0),
+	END } },
+
+{ "hold: a candidate whose run breaks loses what it held",
+  LATCH_PROBATION, false, NULL, (const struct step[]){
+	VERIFIED,
+	RTP(1000, LTE, SSRC_A, 150, HOLD),
+	RTP(1020, LTE, SSRC_B, 7000, DROP(UNVERIFIED)),
+	HELD(0),
+	RTP(1040, LTE, SSRC_A, 152, HOLD),
+	RTP(1060, LTE, SSRC_A, 153, SWITCH(STRONG)),
+	RELEASED(1, 152),
+	END } },
+
+{ "hold: a re-INVITE overtaken by the first packet from the new address",
+  LATCH_PROBATION, false, NULL, (const struct step[]){
+	VERIFIED,
+	RTP(1000, LTE, SSRC_A, 150, HOLD),
+	SIGNAL(1005, LTE),
+	PEER(LTE, SIGNALLED),
+	HELD(1),
+	RTP(1020, LTE, SSRC_A, 151, FWD),
+	RELEASED(1, 150),
+	PEER(LTE, STRONG),
+	END } },
+
+{ "hold: a re-INVITE overtaken at the NAT port; other sources discarded",
+  LATCH_PROBATION, false, NULL, (const struct step[]){
+	VERIFIED,
+	RTP(1000, LTE_NAT, SSRC_A, 150, HOLD),
+	RTP(1002, LTE2, SSRC_A, 150, HOLD),
+	SIGNAL(1005, LTE),
+	HELD(1),
+	RTP(1020, LTE_NAT, SSRC_A, 151, SWITCH(SIGNALLED)),
+	RELEASED(1, 150),
+	PEER(LTE_NAT, STRONG),
+	END } },
+
+{ "hold: signalling elsewhere discards what a candidate held",
+  LATCH_PROBATION, false, NULL, (const struct step[]){
+	VERIFIED,
+	RTP(1000, LTE, SSRC_A, 150, HOLD),
+	SIGNAL(1010, LTE2),
+	HELD(0),
+	RTP(1020, LTE2, SSRC_A, 151, FWD),
+	NONE_RELEASED,
+	END } },
+
+{ "hold: off (hold_count 0) drops the evidence as before",
+  LATCH_PROBATION, false, hold_0, (const struct step[]){
+	VERIFIED,
+	RTP(1000, LTE, SSRC_A, 150, DROP(UNVERIFIED)),
+	HELD(0),
+	RTP(1020, LTE, SSRC_A, 151, SWITCH(STRONG)),
+	NONE_RELEASED,
+	END } },
+
 { "limits: a second move within a second waits for the interval",
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,
-	RTP(1000, LTE, SSRC_A, 150, DROP(UNVERIFIED)),
+	RTP(1000, LTE, SSRC_A, 150, HOLD),
 	RTP(1020, LTE, SSRC_A, 151, SWITCH(STRONG)),
 	RTPN(1040, LTE, SSRC_A, 152, 23, 20, FWD),
-	RTP(1500, LTE2, SSRC_A, 175, DROP(UNVERIFIED)),
+	RTP(1500, LTE2, SSRC_A, 175, HOLD),
 	RTPN(1520, LTE2, SSRC_A, 176, 25, 20, DROP(RATE_LIMIT)),
 	PEER(LTE, STRONG),
 	RTP(2020, LTE2, SSRC_A, 201, SWITCH(STRONG)),
+	/* Held half a second before the limit let it win: too old to send. */
+	NONE_RELEASED,
+	HELD(0),
 	PEER(LTE2, STRONG),
 	END } },
 
@@ -405,13 +541,13 @@ static const struct scenario scenarios[] = {
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	SIGNAL(0, WIFI),
 	RTP(0, WIFI, SSRC_A, 100, FWD),
-	RTPD(1100, LTE, SSRC_A, 101, 4, DROP(UNVERIFIED)),
+	RTPD(1100, LTE, SSRC_A, 101, 4, HOLD),
 	RTPD(1120, LTE, SSRC_A, 102, 4, SWITCH(STRONG)),
-	RTPD(2200, WIFI, SSRC_A, 103, 4, DROP(UNVERIFIED)),
+	RTPD(2200, WIFI, SSRC_A, 103, 4, HOLD),
 	RTPD(2220, WIFI, SSRC_A, 104, 4, SWITCH(STRONG)),
 	LOOP(4, 4, 2200),
 	PEER(WIFI, STRONG),
-	RTP(12100, LTE, SSRC_A, 121, DROP(UNVERIFIED)),
+	RTP(12100, LTE, SSRC_A, 121, HOLD),
 	RTPN(12120, LTE, SSRC_A, 122, 6, 20, DROP(RATE_LIMIT)),
 	PEER(WIFI, STRONG),
 	RTP(61120, LTE, SSRC_A, 128, SWITCH(STRONG)),
@@ -432,13 +568,14 @@ static const struct scenario scenarios[] = {
 	VERIFIED,
 	SPRAY(1000, ATT, SSRC_X, 1, 100, 1, DROP(UNVERIFIED)),
 	PEER(WIFI, STRONG),
-	RTP(1100, LTE, SSRC_A, 150, DROP(UNVERIFIED)),
+	RTP(1100, LTE, SSRC_A, 150, HOLD),
 	/* Two packets lost on LTE: its slot is 60 ms idle, yet kept. */
 	SPRAY(1101, ATT2, SSRC_X, 200, 59, 1, DROP(UNVERIFIED)),
 	RTP(1160, LTE, SSRC_A, 153, SWITCH(STRONG)),
 	PEER(LTE, STRONG),
 	SPRAY(1161, ATT2, SSRC_X, 300, 200, 1, DROP(UNVERIFIED)),
 	PEER(LTE, STRONG),
+	HELD(0),
 	END } },
 
 { "attack: a flood faster than twice the rate never completes probation",
@@ -465,7 +602,7 @@ static const struct scenario scenarios[] = {
 { "move: a late straggler from the old path does not hold the mover back",
   LATCH_PROBATION, false, NULL, (const struct step[]){
 	VERIFIED,
-	RTP(1000, LTE, SSRC_A, 151, DROP(UNVERIFIED)),
+	RTP(1000, LTE, SSRC_A, 151, HOLD),
 	/* Seq 150 was still in flight on Wi-Fi: older than what LTE sent. */
 	RTP(1005, WIFI, SSRC_A, 150, FWD),
 	RTP(1020, LTE, SSRC_A, 152, SWITCH(STRONG)),
@@ -515,7 +652,7 @@ static const struct scenario scenarios[] = {
 	RTPN(1100, LTE, SSRC_A, 149 + 450, 20, 20, DROP(UNVERIFIED)),
 	/* 200 s of silence explain 10000 packets, but the cap is 3000. */
 	RTP(200980, LTE2, SSRC_A, 149 + 3100, DROP(UNVERIFIED)),
-	RTP(201000, LTE2, SSRC_A, 149 + 3040, DROP(UNVERIFIED)),
+	RTP(201000, LTE2, SSRC_A, 149 + 3040, HOLD),
 	RTP(201020, LTE2, SSRC_A, 149 + 3041, SWITCH(STRONG)),
 	END } },
 
@@ -589,7 +726,7 @@ static const struct scenario scenarios[] = {
 	VERIFIED,
 	RTPN(1000, LTE, SSRC_B, 5000, 50, 20, DROP(UNVERIFIED)),
 	PEER(WIFI, STRONG),
-	RTP(2000, LTE, SSRC_A, 150, DROP(UNVERIFIED)),
+	RTP(2000, LTE, SSRC_A, 150, HOLD),
 	RTP(2020, LTE, SSRC_A, 151, SWITCH(STRONG)),
 	PEER(LTE, STRONG),
 	END } },
@@ -652,14 +789,14 @@ static const struct scenario scenarios[] = {
 	VERIFIED,
 	RTCP("127.0.0.1:4001", SSRC_A, true),
 	RTCP_PEER("127.0.0.1:4001", true),
-	RTP(1000, "127.0.0.1:4100", SSRC_A, 150, DROP(UNVERIFIED)),
+	RTP(1000, "127.0.0.1:4100", SSRC_A, 150, HOLD),
 	RTP(1020, "127.0.0.1:4100", SSRC_A, 151, SWITCH(STRONG)),
 	/* Same IP: the confirmed port stays until RTCP shows the new one. */
 	RTCP_PEER("127.0.0.1:4001", true),
 	RTCP("127.0.0.1:4101", SSRC_X, false),
 	RTCP("127.0.0.1:4101", SSRC_A, true),
 	RTCP_PEER("127.0.0.1:4101", true),
-	RTP(2100, LTE, SSRC_A, 153, DROP(UNVERIFIED)),
+	RTP(2100, LTE, SSRC_A, 153, HOLD),
 	RTP(2120, LTE, SSRC_A, 154, SWITCH(STRONG)),
 	RTCP_PEER("127.0.0.2:5001", false),
 	RTCP("127.0.0.1:4101", SSRC_A, false),
@@ -670,11 +807,23 @@ static const struct scenario scenarios[] = {
 
 #define NSCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
+/* The driver's own copy of a held packet. */
+struct shadow {
+	bool		used;
+	struct addr	src;
+	uint16_t	seq;
+	uint64_t	order;
+};
+
 struct run {
 	const struct scenario *sc;
 	struct latch_config cfg;
 	struct latch	l;
 	struct latch_rtcp r;
+	struct shadow	held[LATCH_HOLD_SLOTS];
+	uint64_t	nput;		/* packets put on hold so far */
+	uint16_t	released[LATCH_HOLD_SLOTS];
+	unsigned	nreleased;	/* by the last RTP step */
 	char		where[160];	/* the step, for failure messages */
 };
 
@@ -701,6 +850,9 @@ outcome(enum latch_verdict v, int why, char *buf, size_t len)
 		snprintf(buf, len, "drop (%s)",
 		    latch_drop_reason_name((enum latch_drop_reason)why));
 		break;
+	case LATCH_HOLD:
+		snprintf(buf, len, "hold");
+		break;
 	}
 	return buf;
 }
@@ -715,8 +867,18 @@ check_no_attacker(struct run *run)
 {
 	static const char *const attackers[] = { "127.0.0.66", "127.0.0.67" };
 	char ip[ADDR_STRLEN];
-	size_t i;
+	size_t i, k;
 
+	/* Nothing of theirs is even held. */
+	for (k = 0; k < LATCH_HOLD_SLOTS; k++) {
+		if (!addr_is_set(&run->l.held[k].src))
+			continue;
+		addr_ip_str(&run->l.held[k].src, ip, sizeof(ip));
+		for (i = 0; i < sizeof(attackers) / sizeof(attackers[0]); i++)
+			if (strcmp(ip, attackers[i]) == 0)
+				fail_msg("%s: holding a packet of the attacker %s",
+				    run->where, ip);
+	}
 	if (latch_destination(&run->l) == NULL)
 		return;
 	addr_ip_str(&run->l.peer, ip, sizeof(ip));
@@ -740,6 +902,69 @@ same_addr(const struct addr *a, const struct addr *b)
 	if (!addr_is_set(a) || !addr_is_set(b))
 		return addr_is_set(a) == addr_is_set(b);
 	return addr_equal(a, b);
+}
+
+/*
+ * Apply decision `d` for the packet (src, seq) to the driver's copy of
+ * the hold area, checking it against the latch's promises.
+ */
+static void
+check_hold_book(struct run *run, const struct latch_decision *d,
+    const struct addr *src, uint16_t seq)
+{
+	struct shadow *h;
+	uint64_t last = 0;
+	unsigned i, used, gone;
+	char a[ADDR_STRLEN];
+
+	run->nreleased = 0;
+	if (d->nrelease > 0 && d->verdict != LATCH_SWITCHED &&
+	    d->verdict != LATCH_FORWARD)
+		fail_msg("%s: a release with verdict %d", run->where, d->verdict);
+	for (i = 0; i < d->nrelease; i++) {
+		assert_true(d->release[i] < LATCH_HOLD_SLOTS);
+		h = &run->held[d->release[i]];
+		if (!h->used)
+			fail_msg("%s: released empty slot %u", run->where,
+			    d->release[i]);
+		/* Only the winner's, and in the order they came. */
+		if (!addr_equal(&h->src, src) || !addr_equal(&run->l.peer, src))
+			fail_msg("%s: released a packet from %s", run->where,
+			    addr_str(&h->src, a, sizeof(a)));
+		if (i > 0 && h->order <= last)
+			fail_msg("%s: released out of order", run->where);
+		last = h->order;
+		run->released[run->nreleased++] = h->seq;
+		h->used = false;
+	}
+	/* What the latch no longer holds was discarded, and counted so. */
+	gone = 0;
+	for (i = 0; i < LATCH_HOLD_SLOTS; i++) {
+		h = &run->held[i];
+		if (h->used && (!addr_is_set(&run->l.held[i].src) ||
+		    run->l.held[i].order != h->order)) {
+			h->used = false;
+			gone++;
+		}
+	}
+	if (gone != d->ndiscarded)
+		fail_msg("%s: %u held packets gone, %u said discarded",
+		    run->where, gone, d->ndiscarded);
+	if (d->verdict == LATCH_HOLD) {
+		assert_true(d->slot < run->cfg.hold_count);
+		h = &run->held[d->slot];
+		if (h->used)
+			fail_msg("%s: slot %u still in use", run->where, d->slot);
+		h->used = true;
+		h->src = *src;
+		h->seq = seq;
+		h->order = run->l.held[d->slot].order;
+		run->nput++;
+	}
+	for (used = i = 0; i < LATCH_HOLD_SLOTS; i++)
+		used += run->held[i].used;
+	assert_int_equal(used, run->l.nheld);
+	assert_true(run->l.nheld <= run->cfg.hold_count);
 }
 
 static void
@@ -768,6 +993,9 @@ do_rtp(struct run *run, const struct step *s, const struct addr *src,
 	d = latch_on_rtp(&run->l, &pkt, !s->bad_pt, src, t);
 	if (d.verdict == LATCH_SWITCHED)
 		latch_rtcp_follow(&run->r, &run->l);
+	check_hold_book(run, &d, src, seq);
+	/* Discarded held packets are counted as unverified drops. */
+	drops[DROP_UNVERIFIED] += d.ndiscarded;
 
 	why = d.verdict == LATCH_SWITCHED ? (int)d.evidence :
 	    d.verdict == LATCH_DROP ? (int)d.reason : 0;
@@ -799,6 +1027,12 @@ do_rtp(struct run *run, const struct step *s, const struct addr *src,
 		if (!run->l.asymmetric && !addr_equal(&run->l.peer, src))
 			fail_msg("%s: forwarded from a non-peer", run->where);
 		break;
+	case LATCH_HOLD:
+		assert_memory_equal(run->l.drops, drops, sizeof(drops));
+		assert_int_equal(run->l.switches, switches);
+		if (!same_addr(&before, &run->l.peer))
+			fail_msg("%s: a held packet moved the peer", run->where);
+		break;
 	}
 }
 
@@ -829,6 +1063,9 @@ exec_step(struct run *run, unsigned idx, const struct step *s, unsigned i,
 	uint64_t t = s->t + (uint64_t)i * dt;
 	uint32_t ssrc = s->ssrc + i * s->dssrc;
 	uint16_t seq = (uint16_t)(s->seq + (int)i * s->dseq);
+	struct latch_decision none;
+	uint64_t unverified;
+	unsigned k;
 	bool ok;
 
 	addr_clear(&src);
@@ -840,8 +1077,18 @@ exec_step(struct run *run, unsigned idx, const struct step *s, unsigned i,
 
 	switch (s->kind) {
 	case S_SIGNAL:
+		unverified = run->l.drops[DROP_UNVERIFIED];
 		latch_on_signal(&run->l, &src, t);
 		latch_rtcp_follow(&run->r, &run->l);
+		/* Signalling releases nothing; what it discards is a drop. */
+		memset(&none, 0, sizeof(none));
+		none.verdict = LATCH_DROP;
+		for (k = 0; k < LATCH_HOLD_SLOTS; k++)
+			none.ndiscarded += run->held[k].used &&
+			    !addr_is_set(&run->l.held[k].src);
+		check_hold_book(run, &none, &src, 0);
+		assert_int_equal(run->l.drops[DROP_UNVERIFIED],
+		    unverified + none.ndiscarded);
 		break;
 	case S_RTP:
 		do_rtp(run, s, &src, t, ssrc, seq);
@@ -865,6 +1112,20 @@ exec_step(struct run *run, unsigned idx, const struct step *s, unsigned i,
 			fail_msg("%s: RTCP port %s, want %s", run->where,
 			    run->r.confirmed ? "confirmed" : "guessed",
 			    s->why ? "confirmed" : "guessed");
+		break;
+	case S_RELEASED:
+		if (run->nreleased != s->n)
+			fail_msg("%s: released %u, want %u", run->where,
+			    run->nreleased, s->n);
+		for (k = 0; k < s->n; k++)
+			if (run->released[k] != s->rel[k])
+				fail_msg("%s: released #%u is seq %u, want %u",
+				    run->where, k, run->released[k], s->rel[k]);
+		break;
+	case S_HELD:
+		if (run->l.nheld != s->n)
+			fail_msg("%s: %u held, want %u", run->where,
+			    run->l.nheld, s->n);
 		break;
 	case S_END:
 	case S_LOOP:
@@ -890,6 +1151,10 @@ run_scenario(void **state)
 	latch_rtcp_init(&run.r);
 
 	for (idx = 0, s = sc->steps; s->kind != S_END; idx++, s++) {
+		if (s->kind == S_RELEASED || s->kind == S_HELD) {
+			exec_step(&run, idx, s, 0, 0);
+			continue;
+		}
 		if (s->kind != S_LOOP) {
 			for (i = 0; i < (s->n ? s->n : 1); i++)
 				exec_step(&run, idx, s, i, s->dt);
@@ -921,6 +1186,7 @@ test_names(void **state)
 	assert_int_equal(cfg.seq_slack, 50);
 	assert_int_equal(cfg.min_switch_interval_ms, 1000);
 	assert_int_equal(cfg.max_switches_per_min, 10);
+	assert_int_equal(cfg.hold_count, LATCH_HOLD_SLOTS);
 
 	assert_int_equal(latch_policy_parse("off"), LATCH_OFF);
 	assert_int_equal(latch_policy_parse("ssrc"), LATCH_SSRC);
@@ -962,10 +1228,55 @@ test_rtcp_port_overflow(void **state)
 	assert_int_equal(addr_port(&r.peer), 65535);
 }
 
+/* The relay could not keep a packet: the latch forgets it, as a drop. */
+static void
+test_hold_cancel(void **state)
+{
+	struct latch_config cfg;
+	struct latch l;
+	struct latch_decision d;
+	struct rtp_info pkt;
+	struct addr wifi, lte;
+	uint64_t unverified;
+	uint16_t seq;
+
+	(void)state;
+	latch_config_default(&cfg);
+	latch_init(&l, &cfg, LATCH_PROBATION, false);
+	assert_int_equal(addr_parse_hostport(&wifi, WIFI, 0, AF_UNSPEC), 0);
+	assert_int_equal(addr_parse_hostport(&lte, LTE, 0, AF_UNSPEC), 0);
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.kind = PKT_RTP;
+	pkt.ssrc = SSRC_A;
+	latch_on_signal(&l, &wifi, 0);
+	for (seq = 100; seq < 110; seq++) {
+		pkt.seq = seq;
+		d = latch_on_rtp(&l, &pkt, true, &wifi, seq * 20u - 2000u);
+		assert_int_equal(d.verdict, LATCH_FORWARD);
+	}
+	pkt.seq = 110;
+	d = latch_on_rtp(&l, &pkt, true, &lte, 200);
+	assert_int_equal(d.verdict, LATCH_HOLD);
+	assert_int_equal(l.nheld, 1);
+	unverified = l.drops[DROP_UNVERIFIED];
+	latch_hold_cancel(&l, d.slot);
+	assert_int_equal(l.nheld, 0);
+	assert_int_equal(l.drops[DROP_UNVERIFIED], unverified + 1);
+	/* A second cancel of the same slot, or of a bad one, changes nothing. */
+	latch_hold_cancel(&l, d.slot);
+	latch_hold_cancel(&l, LATCH_HOLD_SLOTS);
+	assert_int_equal(l.drops[DROP_UNVERIFIED], unverified + 1);
+	pkt.seq = 111;
+	d = latch_on_rtp(&l, &pkt, true, &lte, 220);
+	assert_int_equal(d.verdict, LATCH_SWITCHED);
+	assert_int_equal(d.nrelease, 0);
+	assert_int_equal(d.ndiscarded, 0);
+}
+
 int
 main(void)
 {
-	static struct CMUnitTest tests[NSCENARIOS + 2];
+	static struct CMUnitTest tests[NSCENARIOS + 3];
 	size_t i;
 
 	for (i = 0; i < NSCENARIOS; i++) {
@@ -977,5 +1288,7 @@ main(void)
 	tests[i++].test_func = test_names;
 	tests[i].name = "rtcp: port 65535 does not wrap";
 	tests[i++].test_func = test_rtcp_port_overflow;
+	tests[i].name = "hold: a packet the relay could not keep is a drop";
+	tests[i++].test_func = test_hold_cancel;
 	return _cmocka_run_group_tests("latch", tests, i, NULL, NULL);
 }
