@@ -13,7 +13,7 @@
 
 enum {
 	OPT_WORKERS = 256, OPT_AFFINITY, OPT_MAX_CALLS, OPT_HANDOVER,
-	OPT_SWITCH_PKTS, OPT_BUSY_PKTS, OPT_PROBATION_PKTS, OPT_GUARD_MS,
+	OPT_SWITCH_PKTS, OPT_BUSY_PKTS, OPT_PROBATION_PKTS, OPT_HOLD_PKTS, OPT_GUARD_MS,
 	OPT_PTIME, OPT_SEQ_SLACK, OPT_SWITCH_INTERVAL, OPT_MAX_SWITCHES,
 	OPT_LOG, OPT_METRICS, OPT_JB, OPT_JB_DEPTH, OPT_JB_MAX,
 	OPT_MAX_CMD_RATE, OPT_RECORD_DIR, OPT_NG, OPT_DELETE_DELAY,
@@ -50,6 +50,7 @@ static const struct option long_options[] = {
 	{ "switch-packets",	required_argument, NULL, OPT_SWITCH_PKTS },
 	{ "busy-packets",	required_argument, NULL, OPT_BUSY_PKTS },
 	{ "probation-packets",	required_argument, NULL, OPT_PROBATION_PKTS },
+	{ "hold-packets",	required_argument, NULL, OPT_HOLD_PKTS },
 	{ "guard-ms",		required_argument, NULL, OPT_GUARD_MS },
 	{ "ptime",		required_argument, NULL, OPT_PTIME },
 	{ "seq-slack",		required_argument, NULL, OPT_SEQ_SLACK },
@@ -101,6 +102,8 @@ config_usage(FILE *out, const char *prog)
 "      --switch-packets N      same-SSRC packets to switch [2]\n"
 "      --busy-packets N        ... while the old path still delivers [10]\n"
 "      --probation-packets N   new-SSRC packets to switch [10]\n"
+"      --hold-packets N        a mover's evidence packets held, then sent\n"
+"                              when it wins (0..4; 0: dropped) [4]\n"
 "      --guard-ms MS           old-path silence before a new SSRC wins [200]\n"
 "      --ptime MS              packet interval assumed for continuity [20]\n"
 "      --seq-slack N           extra sequence distance tolerated [50]\n"
@@ -376,6 +379,11 @@ config_parse_args(struct config *c, int argc, char **argv, char *err,
 				c->latch.probation_count = (unsigned)v;
 			else
 				c->latch.max_switches_per_min = (unsigned)v;
+			break;
+		case OPT_HOLD_PKTS:
+			if (parse_uint(optarg, 0, LATCH_HOLD_SLOTS, &v) != 0)
+				USAGE_ERR("--hold-packets: 0..%d: %s", LATCH_HOLD_SLOTS, optarg);
+			c->latch.hold_count = (unsigned)v;
 			break;
 		case OPT_GUARD_MS:
 		case OPT_PTIME:
