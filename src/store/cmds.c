@@ -161,6 +161,16 @@ pexpire(struct store_batch *b, const struct store_keys *k, const char *callid)
 	return commit(&w);
 }
 
+static int
+word(struct store_batch *b, const char *cmd)
+{
+	struct building w;
+
+	begin(&w, b);
+	arg_str(&w, cmd);
+	return commit(&w);
+}
+
 int
 store_cmds_call(struct store_batch *b, const struct store_keys *k,
     const struct call_saved *c)
@@ -169,6 +179,8 @@ store_cmds_call(struct store_batch *b, const struct store_keys *k,
 	unsigned n0 = b->n, i, j;
 	size_t used0 = b->used;
 
+	if (word(b, "MULTI") != 0 || store_cmds_call_deleted(b, k, c->callid) != 0)
+		return all_or_nothing(b, n0, used0, -1);
 	begin(&w, b);
 	arg_str(&w, "HSET");
 	arg_key(&w, k, c->callid);
@@ -186,8 +198,8 @@ store_cmds_call(struct store_batch *b, const struct store_keys *k,
 		for (j = 0; j < 2; j++)
 			arg_leg(&w, k, c->media[i].slot, j, &c->media[i].leg[j]);
 	}
-	return all_or_nothing(b, n0, used0,
-	    commit(&w) != 0 || pexpire(b, k, c->callid) != 0 ? -1 : 0);
+	return all_or_nothing(b, n0, used0, commit(&w) != 0 ||
+	    pexpire(b, k, c->callid) != 0 || word(b, "EXEC") != 0 ? -1 : 0);
 }
 
 int

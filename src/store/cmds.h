@@ -3,9 +3,14 @@
  * pure functions that fill argument vectors (the store sends them; the
  * unit tests read them):
  *
- *   created or changed by signalling, and every refresh or resync:
+ *   created or changed by signalling, and every refresh or resync: the
+ *   whole record, replaced atomically (no field of a media deleted while
+ *   Redis was away survives, and no reader sees half of it):
+ *       MULTI
+ *       UNLINK <key>
  *       HSET <key> v 1 cid <id> own <node> created <ms> m<S> .. m<S>.a .. m<S>.b ..
  *       PEXPIRE <key> <ttl>
+ *       EXEC
  *   a leg's latch changed (a committed switch, its first verification):
  *       HSET <key> m<S>.<a|b> <leg>          (one field)
  *       PEXPIRE <key> <ttl>                  (so no partial record outlives it)
@@ -27,7 +32,7 @@
 #include "store/record.h"
 
 #define STORE_CMD_ARGS		(2 + 2 * (4 + 3 * SAVED_MEDIA_MAX))
-#define STORE_BATCH_CMDS	4
+#define STORE_BATCH_CMDS	8
 #define STORE_BATCH_BYTES	(3 * SAVED_MEDIA_MAX * (STORE_VALUE_MAX + 32) + 4096)
 
 struct store_cmd {

@@ -74,15 +74,15 @@ struct row {
 
 static const struct row rows[] = {
 	{ "U creates the call", CREATE,
-	  "HSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
+	  "MULTI\nUNLINK rtproam:n1:call:c1\nHSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
 	  "m0 1 num=1 t0=ft t1=- br=- ans=0 type=- proto=- "
 	  "m0.a " LEG_A_SIG " m0.b " LEG_B_NONE "\n"
-	  "PEXPIRE rtproam:n1:call:c1 600000\n" },
+	  "PEXPIRE rtproam:n1:call:c1 600000\nEXEC\n" },
 	{ "L answers it", UPDATE,
-	  "HSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
+	  "MULTI\nUNLINK rtproam:n1:call:c1\nHSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
 	  "m0 1 num=1 t0=ft t1=tt br=- ans=1 type=- proto=- "
 	  "m0.a " LEG_A_SIG " m0.b " LEG_B_SIG "\n"
-	  "PEXPIRE rtproam:n1:call:c1 600000\n" },
+	  "PEXPIRE rtproam:n1:call:c1 600000\nEXEC\n" },
 	{ "a handover of leg b", SWITCH,
 	  "HSET rtproam:n1:call:c1 m0.b " LEG_B_MOVED "\n"
 	  "PEXPIRE rtproam:n1:call:c1 600000\n" },

@@ -95,7 +95,8 @@ hset_fields(const struct call_saved *c, struct store_field *f)
 
 	store_batch_reset(&batch);
 	assert_int_equal(store_cmds_call(&batch, &k, c), 0);
-	h = &batch.cmd[0];
+	h = &batch.cmd[2];	/* MULTI, UNLINK, HSET */
+	assert_memory_equal(h->argv[0], "HSET", 4);
 	for (i = 2; i + 1 < h->argc; i += 2, n++) {
 		f[n].name = h->argv[i];
 		f[n].name_len = h->argvlen[i];
