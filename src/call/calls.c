@@ -306,6 +306,8 @@ media_open(struct call_ctx *ctx, struct media *m, const struct media_request *r,
 			return CALL_ERR_NO_PORTS;	/* media_destroy() closes what is open */
 		}
 		latch_init(&m->leg[i].latch, &ctx->cfg->latch, policy, false);
+		/* Not a worker's yet: what the store reads until it publishes. */
+		leg_ha_publish(&m->leg[i], false);
 		stats_init(&m->leg[i].stats, addr_family(local[i]));
 		m->leg[i].mp = new_mediaproc(ctx, r, i == owner);
 	}

@@ -59,6 +59,11 @@ struct call_hooks {
 	void	(*media_deleted)(void *arg, struct media *m);
 	/* Call c ends (deleted or timed out), just before it is freed. */
 	void	(*call_deleted)(void *arg, struct call *c);
+	/*
+	 * Describe the listener's state into buf: format 0 "key: value" lines
+	 * (the I command), 1 Prometheus text. Returns the length written.
+	 */
+	size_t	(*report)(void *arg, int format, char *buf, size_t len);
 	void	*arg;
 };
 
