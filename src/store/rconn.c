@@ -111,6 +111,7 @@ went_down(struct rconn *rc, const char *why)
 	rc->ac = NULL;
 	rc->fd = -1;
 	rc->up = false;
+	rc->connected = false;
 	snprintf(rc->why, sizeof(rc->why), "%s", why);
 	rc->next_try_ms = rc->started_ms + rc->backoff_ms;
 	rc->backoff_ms = rc->backoff_ms * 2 > RCONN_BACKOFF_MAX_MS ?
@@ -129,11 +130,8 @@ on_connect(const redisAsyncContext *ac, int status)
 		went_down(rc, ac->errstr[0] ? ac->errstr : "connect failed");
 		return;
 	}
-	rc->up = true;
-	rc->backoff_ms = RCONN_BACKOFF_MIN_MS;
-	rc->why[0] = '\0';
-	if (rc->on_state)
-		rc->on_state(rc->arg, true);
+	/* Up only once Redis answers: a hung server accepts connections too. */
+	rc->connected = true;
 }
 
 static void
@@ -155,6 +153,13 @@ on_reply(redisAsyncContext *ac, void *r, void *priv)
 	if (rc->inflight > 0) {
 		rc->head = (rc->head + 1) % RCONN_MAX_INFLIGHT;
 		rc->inflight--;
+	}
+	if (reply != NULL && rc->connected && !rc->up) {
+		rc->up = true;
+		rc->backoff_ms = RCONN_BACKOFF_MIN_MS;
+		rc->why[0] = '\0';
+		if (rc->on_state)
+			rc->on_state(rc->arg, true);
 	}
 	/* NULL: the connection went before the reply; an error: not stored. */
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
@@ -277,7 +282,7 @@ rconn_tick(struct rconn *rc, uint64_t now)
 	if (rc->ac == NULL)
 		return;
 	if (!rc->up && now - rc->started_ms >= RCONN_CONNECT_MS)
-		why = "connect timed out";
+		why = "no answer to the connect within 500 ms";
 	else if (rc->inflight > 0 && now - rc->sent_ms[rc->head] >= RCONN_REPLY_MS)
 		why = "no reply within 1 s";
 	if (why == NULL)
@@ -302,6 +307,6 @@ rconn_send(struct rconn *rc, unsigned argc, const char **argv,
     const size_t *argvlen, uint64_t now)
 {
 	if (!rc->up)
-		return -1;
+		return -1;	/* written by the rewrite once it is up */
 	return send_raw(rc, argc, argv, argvlen, now);
 }

@@ -38,7 +38,8 @@ struct rconn {
 	int		 fd;
 	uint32_t	 armed;		/* EPOLLIN/EPOLLOUT wanted */
 	bool		 registered;
-	bool		 up;		/* connected (AUTH may still fail) */
+	bool		 connected;	/* TCP/unix connect completed */
+	bool		 up;		/* and Redis answered the first command */
 	uint64_t	 started_ms;	/* of the connection attempt */
 	uint64_t	 next_try_ms;
 	uint64_t	 backoff_ms;

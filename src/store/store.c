@@ -192,7 +192,10 @@ sweep(struct store *s, uint64_t now)
 		for (c = t->buckets[b]; c; c = c->hnext) {
 			for (m = c->media; m; m = m->next) {
 				for (i = 0; i < 2; i++) {
-					if (!atomic_exchange(&m->leg[i].ha_dirty, false))
+					/* A plain load first: the exchange is a locked op. */
+					if (!atomic_load_explicit(&m->leg[i].ha_dirty,
+					    memory_order_relaxed) ||
+					    !atomic_exchange(&m->leg[i].ha_dirty, false))
 						continue;
 					/* A queued call is written whole anyway. */
 					if (c->ha_queued || !s->rc.up) {

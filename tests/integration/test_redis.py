@@ -334,6 +334,12 @@ def test_redis_restart_and_outage(rtproam, redis):
     to_b, to_a = s.stop()
     assert to_b == s.sent and to_a == s.sent, \
         "lost packets during the Redis trouble: %d/%d of %d" % (to_b, to_a, s.sent)
+    # One log line per transition: up, down (restart), up, down (hung), up.
+    log = relay.d.log.read_text()
+    assert log.count(": up; rewriting") == 3 and log.count(": down (") == 2, \
+        [l for l in log.splitlines() if "redis 127" in l]
+    info = relay.info()
+    assert info["ha write errors"] > 0 and info["ha resyncs"] >= 3, info
 
     # A later crash still restores the call.
     relay.crash_and_restart()
