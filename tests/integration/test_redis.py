@@ -10,6 +10,7 @@ count packets at the phones and at the attacker; none depends on speed.
 
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -22,10 +23,11 @@ import pytest
 from conftest import Daemon
 from ngclient import NgClient
 from ngrelay import NgCall, NgRelay, relayed
-from rtpp import Phone, free_port, make_call, parse_info
+from rtpp import BUILD, Phone, free_port, make_call, parse_info
 
 REDIS = shutil.which("redis-server")
 REDIS_CLI = shutil.which("redis-cli")
+CTL = BUILD / "tools" / "rtproam-ctl"
 NODE = "itest"
 ATTACKER = "127.0.0.66"
 
@@ -256,6 +258,10 @@ def test_crash_restores_calls_on_the_same_ports(rtproam, redis, workdir):
     assert att.sent > 100
     assert att.received == 0, "the attacker got %d packets" % att.received
     print("restart took %.2f s (start-up and restore)" % gap)
+    ha = subprocess.run([str(CTL), "-s", "udp:127.0.0.1:%d" % relay.d.ctl_port, "ha"],
+                        stdout=subprocess.PIPE, timeout=10, check=True).stdout.decode()
+    assert re.search(r"^redis state +up$", ha, re.M) and \
+        re.search(r"^restored +2$", ha, re.M), ha
 
     # Deleted for good: the record goes, a later crash brings nothing back.
     assert not relay.ctl("D crash-rtpp ft tt").startswith("E")
@@ -398,3 +404,10 @@ def test_forged_records_are_rejected_counted_and_kept(rtproam, redis):
         assert can_bind(port), "port %d was bound for a rejected record" % port
     assert not can_bind(lo + 22) and not can_bind(lo + 24)
     assert not relay.ctl("Q fine ft tt").startswith("E")
+
+
+def test_ha_is_off_without_redis(daemon):
+    out = subprocess.run([str(CTL), "-s", "udp:127.0.0.1:%d" % daemon.ctl_port, "ha"],
+                         stdout=subprocess.PIPE, timeout=10, check=True).stdout.decode()
+    assert out.split() == ["redis", "off", "(no", "--redis)"], out
+    assert not any(k.startswith("ha ") for k in parse_info(daemon.ctl.command("I")))
