@@ -112,7 +112,7 @@ went_down(struct rconn *rc, const char *why)
 	rc->fd = -1;
 	rc->up = false;
 	rc->connected = false;
-	snprintf(rc->why, sizeof(rc->why), "%s", why);
+	snprintf(rc->why, sizeof(rc->why), "%s", rc->hs_why[0] ? rc->hs_why : why);
 	rc->next_try_ms = rc->started_ms + rc->backoff_ms;
 	rc->backoff_ms = rc->backoff_ms * 2 > RCONN_BACKOFF_MAX_MS ?
 	    RCONN_BACKOFF_MAX_MS : rc->backoff_ms * 2;
@@ -154,13 +154,6 @@ on_reply(redisAsyncContext *ac, void *r, void *priv)
 		rc->head = (rc->head + 1) % RCONN_MAX_INFLIGHT;
 		rc->inflight--;
 	}
-	if (reply != NULL && rc->connected && !rc->up) {
-		rc->up = true;
-		rc->backoff_ms = RCONN_BACKOFF_MIN_MS;
-		rc->why[0] = '\0';
-		if (rc->on_state)
-			rc->on_state(rc->arg, true);
-	}
 	/* NULL: the connection went before the reply; an error: not stored. */
 	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
 		rc->failures++;
@@ -177,13 +170,45 @@ on_reply(redisAsyncContext *ac, void *r, void *priv)
 	rc->replies++;
 }
 
+/*
+ * AUTH, SELECT, CLIENT SETNAME. A refusal (wrong password, no such
+ * database) is no connection at all: drop it and say why. The last answer
+ * makes the connection up: a hung server accepts connections too.
+ */
+static void
+on_handshake(redisAsyncContext *ac, void *r, void *priv)
+{
+	struct rconn *rc = priv;
+	redisReply *reply = r;
+
+	if (rc->inflight > 0) {
+		rc->head = (rc->head + 1) % RCONN_MAX_INFLIGHT;
+		rc->inflight--;
+	}
+	if (reply == NULL)
+		return;
+	if (reply->type == REDIS_REPLY_ERROR) {
+		snprintf(rc->hs_why, sizeof(rc->hs_why), "%.*s",
+		    (int)(reply->len > 100 ? 100 : reply->len), reply->str);
+		redisAsyncDisconnect(ac);	/* deferred: we are in its callback */
+		return;
+	}
+	if (rc->inflight == 0 && rc->connected && !rc->up && rc->hs_why[0] == '\0') {
+		rc->up = true;
+		rc->backoff_ms = RCONN_BACKOFF_MIN_MS;
+		rc->why[0] = '\0';
+		if (rc->on_state)
+			rc->on_state(rc->arg, true);
+	}
+}
+
 static int
-send_raw(struct rconn *rc, unsigned argc, const char **argv, const size_t *len,
-    uint64_t now)
+send_cb(struct rconn *rc, redisCallbackFn *cb, unsigned argc, const char **argv,
+    const size_t *len, uint64_t now)
 {
 	if (rc->ac == NULL || rc->inflight >= RCONN_MAX_INFLIGHT)
 		return -1;
-	if (redisAsyncCommandArgv(rc->ac, on_reply, rc, (int)argc, argv, len) != REDIS_OK)
+	if (redisAsyncCommandArgv(rc->ac, cb, rc, (int)argc, argv, len) != REDIS_OK)
 		return -1;
 	rc->sent_ms[(rc->head + rc->inflight) % RCONN_MAX_INFLIGHT] = now;
 	rc->inflight++;
@@ -204,7 +229,7 @@ send_words(struct rconn *rc, uint64_t now, unsigned argc, ...)
 		len[i] = strlen(argv[i]);
 	}
 	va_end(ap);
-	return send_raw(rc, argc, argv, len, now);
+	return send_cb(rc, on_handshake, argc, argv, len, now);
 }
 
 static void
@@ -216,6 +241,7 @@ connect_now(struct rconn *rc, uint64_t now)
 
 	rc->started_ms = now;
 	rc->reconnects++;
+	rc->hs_why[0] = '\0';
 	ac = t->path[0] ? redisAsyncConnectUnix(t->path) :
 	    redisAsyncConnect(t->host, t->port);
 	if (ac == NULL || ac->err) {
@@ -308,5 +334,5 @@ rconn_send(struct rconn *rc, unsigned argc, const char **argv,
 {
 	if (!rc->up)
 		return -1;	/* written by the rewrite once it is up */
-	return send_raw(rc, argc, argv, argvlen, now);
+	return send_cb(rc, on_reply, argc, argv, argvlen, now);
 }

@@ -50,6 +50,7 @@ struct rconn {
 
 	uint64_t	 replies, failures, reconnects;
 	char		 why[128];	/* the last reason it went down */
+	char		 hs_why[128];	/* AUTH or SELECT refused: why */
 
 	/* Told of each transition, and of each command that was not stored. */
 	void		(*on_state)(void *arg, bool up);

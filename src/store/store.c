@@ -228,8 +228,11 @@ resync_slice(struct store *s)
 	unsigned done = 0;
 
 	if (!s->resyncing) {
-		if (!s->resync_due || !s->rc.up)
+		/* At most one a second: failing writes must not become a storm. */
+		if (!s->resync_due || !s->rc.up ||
+		    now_ms() - s->last_resync_ms < 1000)
 			return;
+		s->last_resync_ms = now_ms();
 		s->resync_due = false;
 		s->resyncing = true;
 		s->rs_bucket = 0;

@@ -36,6 +36,7 @@ struct store {
 	bool		 sweep_due;
 	uint64_t	 last_sweep_ms;
 	bool		 resync_due, resyncing;
+	uint64_t	 last_resync_ms;
 	unsigned	 rs_bucket;
 	uint64_t	 next_refresh_ms;
 

@@ -108,10 +108,11 @@ class Relay:
     """rtproam with --redis, an rtpproxy control socket and an ng socket;
     restart() kills it (SIGKILL) and starts it again exactly as before."""
 
-    def __init__(self, rtproam, redis, start=True, extra=()):
+    def __init__(self, rtproam, redis, start=True, extra=(), user=None, node=NODE):
         self.rtproam = rtproam
         self.ng_port = free_port()
-        self.extra = ["--redis", "redis://127.0.0.1:%d" % redis.port, "--node-id", NODE,
+        url = "redis://%s127.0.0.1:%d" % (user + "@" if user else "", redis.port)
+        self.extra = ["--redis", url, "--node-id", node,
                       "--redis-refresh", "2"] + list(extra)
         self.d = rtproam(*self.extra, control=["--ng", "udp:127.0.0.1:%d" % self.ng_port],
                          ready=False)
@@ -411,3 +412,39 @@ def test_ha_is_off_without_redis(daemon):
                          stdout=subprocess.PIPE, timeout=10, check=True).stdout.decode()
     assert out.split() == ["redis", "off", "(no", "--redis)"], out
     assert not any(k.startswith("ha ") for k in parse_info(daemon.ctl.command("I")))
+
+
+ACL = ["ACL", "SETUSER", "rtproam", "on", ">pw-for-the-test", "~rtproam:*", "resetchannels",
+       "-@all", "+hset", "+hdel", "+hgetall", "+unlink", "+pexpire", "+scan", "+multi",
+       "+exec", "+select", "+ping", "+auth", "+client|setname"]
+
+
+def test_acl_user_from_the_readme(rtproam, redis, workdir, monkeypatch):
+    """The README's ACL is enough for everything rtproam does; a wrong
+    password is one log line and a 'down' state, never a failed command."""
+    r = redis()
+    assert r.cli(*ACL) == "OK"
+    pw = workdir / "redis.pass"
+    pw.write_text("pw-for-the-test\n")
+    pw.chmod(0o600)
+    relay = Relay(rtproam, r, user="rtproam", extra=["--redis-password-file", str(pw)])
+    a, b = Phone("127.0.0.2"), Phone("127.0.0.3")
+    call = make_call(relay.ctl, "acl", a, b)
+    assert both_ways(a, call.a_dst, b, call.b_dst)[:2] == (20, 20)
+    assert wait_for(lambda: r.hgetall(key("acl")).get("cid") == "acl")
+    relay.crash_and_restart()
+    info = relay.info()
+    assert info["ha restored"] == 1 and info["ha write errors"] == 0, info
+    assert not relay.ctl("D acl ft tt").startswith("E")
+    assert wait_for(lambda: r.cli("EXISTS", key("acl")) == "0")
+    assert relay.info()["ha write errors"] == 0
+
+    monkeypatch.setenv("RTPROAM_REDIS_PASSWORD", "not-the-password")
+    bad = Relay(rtproam, r, user="rtproam", node="other")
+    call = make_call(bad.ctl, "nopass", a, b)
+    assert wait_for(lambda: bad.info().get("ha redis state") == "down", 2)
+    time.sleep(1.5)
+    assert "WRONGPASS" in bad.ctl("I")
+    assert r.cli("EXISTS", "rtproam:other:call:nopass") == "0"
+    log = bad.d.log.read_text()
+    assert log.count("unreachable (WRONGPASS") == 1 and ": up;" not in log, log
