@@ -266,11 +266,12 @@ run(struct config *cfg)
 out:
 	ctx.shutting_down = true;
 	/* First: ending the calls here must not delete their records. */
-	store_free(store);
+	store_stop(store);
 	if (started == ctx.nworkers && ctx.workers)
 		calls_delete_all(&ctx, "shutdown");
 	for (i = 0; i < started; i++)
 		worker_stop(&ctx.workers[i]);
+	store_free(store);
 	/* After the workers: it drains their rings and closes every file. */
 	recorder_stop(ctx.rec);
 	free(ctx.workers);

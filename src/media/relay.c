@@ -20,6 +20,7 @@
 #include "media/relay.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,13 +94,13 @@ log_switch(const struct leg *leg, const struct latch_decision *d)
 	    (unsigned long long)counter_get(&leg->switches));
 }
 
-/* The store's doorbell (an eventfd), or -1: no --redis. */
-static int ha_doorbell = -1;
+/* The store's doorbell (an eventfd), or -1: no --redis. Set by the control thread. */
+static atomic_int ha_doorbell = -1;
 
 void
 relay_set_ha_doorbell(int fd)
 {
-	ha_doorbell = fd;
+	atomic_store_explicit(&ha_doorbell, fd, memory_order_relaxed);
 }
 
 /*
@@ -111,9 +112,10 @@ static void
 ha_changed(struct leg *leg)
 {
 	uint64_t one = 1;
+	int fd = atomic_load_explicit(&ha_doorbell, memory_order_relaxed);
 
 	leg_ha_publish(leg, true);
-	if (ha_doorbell >= 0 && write(ha_doorbell, &one, sizeof(one)) < 0) {
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
 		/* EAGAIN: already rung. */
 	}
 }

@@ -494,10 +494,8 @@ store_status(struct store *s, struct store_status *st)
 }
 
 void
-store_free(struct store *s)
+store_stop(struct store *s)
 {
-	unsigned i;
-
 	if (s == NULL)
 		return;
 	relay_set_ha_doorbell(-1);
@@ -506,6 +504,17 @@ store_free(struct store *s)
 	if (s->ctx != NULL && s->ctx->hooks == &s->hooks)
 		s->ctx->hooks = NULL;
 	rconn_close(&s->rc);
+}
+
+void
+store_free(struct store *s)
+{
+	unsigned i;
+
+	if (s == NULL)
+		return;
+	store_stop(s);
+	/* The workers are gone: none can ring the doorbell any more. */
 	if (s->evfd >= 0)
 		close(s->evfd);
 	if (s->tfd >= 0)
@@ -516,6 +525,8 @@ store_free(struct store *s)
 	free(s->queue);
 	free(s->batch);
 	free(s->scratch);
+	if (s->password)
+		explicit_bzero(s->password, strlen(s->password));
 	free(s->password);
 	free(s);
 }

@@ -56,7 +56,12 @@ bool	store_event(struct store *s, void *tag, uint32_t events);
 /* After each epoll batch: queued writes, reconnects. */
 void	store_after_batch(struct store *s);
 void	store_status(struct store *s, struct store_status *st);
-/* Stop writing (a clean shutdown leaves the records: calls end with the process). */
+/*
+ * Stop writing, before the calls are ended at shutdown: the records stay,
+ * so that the next start restores the calls. The workers may still run.
+ */
+void	store_stop(struct store *s);
+/* Free it, once the workers have stopped (they ring its eventfd). */
 void	store_free(struct store *s);
 
 #endif

@@ -23,7 +23,7 @@ import pytest
 from conftest import Daemon
 from ngclient import NgClient
 from ngrelay import NgCall, NgRelay, relayed
-from rtpp import BUILD, Phone, free_port, make_call, parse_info
+from rtpp import BUILD, Phone, free_port, make_call, metrics, parse_info
 
 REDIS = shutil.which("redis-server")
 REDIS_CLI = shutil.which("redis-cli")
@@ -303,7 +303,8 @@ def timed(ctl, cmd):
 
 def test_redis_restart_and_outage(rtproam, redis):
     r = redis()
-    relay = Relay(rtproam, r)
+    mport = free_port(socket.SOCK_STREAM)
+    relay = Relay(rtproam, r, extra=["--metrics", "127.0.0.1:%d" % mport])
     a, b = Phone("127.0.0.2"), Phone("127.0.0.3")
     call = make_call(relay.ctl, "outage", a, b)
     k = key("outage")
@@ -331,12 +332,16 @@ def test_redis_restart_and_outage(rtproam, redis):
         time.sleep(0.3)
     assert worst < 0.1, "a command took %.3f s while Redis hung" % worst
     assert wait_for(lambda: relay.info().get("ha redis state") == "down", 4)
+    m = metrics(mport)
+    assert m["rtproam_ha_redis_up"] == 0 and m["rtproam_ha_dirty_calls"] >= 1, m
     # ... and then dies; a new, empty one comes up.
     r.kill()
     r.start()
     assert wait_for(lambda: r.hgetall(k).get("cid") == "outage", 8), "not rewritten"
     assert all(r.cli("EXISTS", key("hung%d" % i)) == "0" for i in range(5))
     assert wait_for(lambda: relay.info().get("ha redis state") == "up", 4)
+    m = metrics(mport)
+    assert m["rtproam_ha_redis_up"] == 1 and m["rtproam_ha_write_errors_total"] > 0, m
 
     to_b, to_a = s.stop()
     assert to_b == s.sent and to_a == s.sent, \
