@@ -453,3 +453,23 @@ def test_acl_user_from_the_readme(rtproam, redis, workdir, monkeypatch):
     assert r.cli("EXISTS", "rtproam:other:call:nopass") == "0"
     log = bad.d.log.read_text()
     assert log.count("unreachable (WRONGPASS") == 1 and ": up;" not in log, log
+
+
+def test_redis_restart_with_its_data(rtproam, redis):
+    """Redis with appendonly, restarted cleanly mid-call: the record is
+    there at once, rewritten anyway, and a later crash restores the call."""
+    r = redis(appendonly=True)
+    relay = Relay(rtproam, r)
+    a, b = Phone("127.0.0.2"), Phone("127.0.0.3")
+    call = make_call(relay.ctl, "aof", a, b)
+    assert both_ways(a, call.a_dst, b, call.b_dst)[:2] == (20, 20)
+    assert wait_for(lambda: "ssrc=-" not in r.hgetall(key("aof")).get("m0.a", "ssrc=-"))
+    before = r.hgetall(key("aof"))
+    r.stop()
+    r.start()
+    assert r.hgetall(key("aof")) == before, "appendonly lost the record"
+    assert wait_for(lambda: relay.info().get("ha redis state") == "up", 4)
+    relay.crash_and_restart()
+    assert relay.info().get("ha restored") == 1
+    to_b, to_a, _ = both_ways(a, call.a_dst, b, call.b_dst)
+    assert to_b >= 19 and to_a >= 19
