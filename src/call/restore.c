@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "call/calls.h"
@@ -59,7 +60,9 @@ call_save(struct call *c, struct call_saved *out)
 	struct media *m;
 
 	out->nmedia = 0;
-	if (copy_id(out->callid, c->callid) != 0)
+	if (copy_id(out->callid, c->callid) != 0 ||
+	    copy_id(out->notify_target, c->notify_tag ? c->notify_target : NULL) != 0 ||
+	    copy_id(out->notify_tag, c->notify_target ? c->notify_tag : NULL) != 0)
 		return -1;
 	out->created_ms = c->created_ms;
 	for (m = c->media; m; m = m->next) {
@@ -173,6 +176,11 @@ call_restore(struct call_ctx *ctx, const struct call_saved *s, uint64_t now,
 		}
 	}
 	call_created(&ctx->calls);
+	/* The notifier sends only to targets -n permits, whatever this says. */
+	if (s->notify_target[0] && s->notify_tag[0]) {
+		c->notify_target = strdup(s->notify_target);
+		c->notify_tag = strdup(s->notify_tag);
+	}
 	/* Only now do workers see it: every media complete. */
 	for (m = c->media; m; m = m->next) {
 		counter_set(&m->last_signal_ms, now);

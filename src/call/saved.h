@@ -42,6 +42,9 @@ struct media_saved {
 struct call_saved {
 	char		 callid[SAVED_ID_MAX + 1];
 	uint64_t	 created_ms;	/* monotonic */
+	/* rtpproxy timeout notification (U's notify arguments); "": none. */
+	char		 notify_target[SAVED_ID_MAX + 1];
+	char		 notify_tag[SAVED_ID_MAX + 1];
 	unsigned	 nmedia;
 	struct media_saved media[SAVED_MEDIA_MAX];
 };

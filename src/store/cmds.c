@@ -114,6 +114,19 @@ arg_media(struct building *w, const struct media_saved *m)
 }
 
 static void
+arg_notify(struct building *w, const struct call_saved *c)
+{
+	char val[STORE_VALUE_MAX + 1];
+	int n = store_encode_notify(c, val, sizeof(val));
+
+	arg_str(w, "nt");
+	if (n < 0)
+		w->failed = 1;
+	else
+		arg(w, val, (size_t)n);
+}
+
+static void
 arg_leg(struct building *w, const struct store_keys *k, unsigned slot,
     unsigned leg, const struct leg_saved *l)
 {
@@ -193,6 +206,8 @@ store_cmds_call(struct store_batch *b, const struct store_keys *k,
 	arg_str(&w, "created");
 	arg_u64(&w, c->created_ms == 0 ? 0 : (uint64_t)((int64_t)c->created_ms +
 	    k->wall_off));
+	if (c->notify_target[0] && c->notify_tag[0])
+		arg_notify(&w, c);
 	for (i = 0; i < c->nmedia; i++) {
 		arg_media(&w, &c->media[i]);
 		for (j = 0; j < 2; j++)

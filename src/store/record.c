@@ -73,6 +73,19 @@ finish(char *buf, size_t len, size_t off, int rc)
 }
 
 int
+store_encode_notify(const struct call_saved *c, char *buf, size_t len)
+{
+	size_t off = 0;
+	int rc;
+
+	rc = textbuf_printf(buf, len, &off, "%d to=", STORE_RECORD_VERSION);
+	rc |= put_id(buf, len, &off, c->notify_target);
+	rc |= textbuf_printf(buf, len, &off, " tag=");
+	rc |= put_id(buf, len, &off, c->notify_tag);
+	return finish(buf, len, off, rc);
+}
+
+int
 store_encode_media(const struct media_saved *m, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -494,6 +507,36 @@ decode_media(const char *v, size_t len, struct media_saved *m, char *err,
 	return tokens_all_used(&t, err, errlen);
 }
 
+/* Written to the proxy as one line: no control characters. */
+static bool
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int
+decode_notify(const char *v, size_t len, struct call_saved *c, char *err,
+    size_t errlen)
+{
+	struct tokens t;
+
+	if (tokenize(v, len, &t, err, errlen) != 0 ||
+	    get_id(&t, "to", c->notify_target, sizeof(c->notify_target), true,
+	    err, errlen) != 0 ||
+	    get_id(&t, "tag", c->notify_tag, sizeof(c->notify_tag), true,
+	    err, errlen) != 0)
+		return -1;
+	if (!printable(c->notify_target) || !printable(c->notify_tag))
+		ERR("control character in nt");
+	if (strncmp(c->notify_target, "unix:", 5) != 0 &&
+	    strncmp(c->notify_target, "tcp:", 4) != 0 && c->notify_target[0] != '/')
+		ERR("nt target is neither unix: nor tcp:");
+	return tokens_all_used(&t, err, errlen);
+}
+
 static bool
 field_is(const struct store_field *f, const char *name)
 {
@@ -572,7 +615,7 @@ store_decode_call(const struct store_field *f, unsigned n, const char *cid,
     size_t cid_len, const char *node, const struct config *cfg,
     int64_t wall_off, struct call_saved *out, char *err, size_t errlen)
 {
-	struct store_field_seen { bool v, cid, own, created; } hs = { 0 };
+	struct store_field_seen { bool v, cid, own, created, nt; } hs = { 0 };
 	uint8_t seen[SAVED_MEDIA_MAX];	/* bit 0: m, 1: .a, 2: .b */
 	struct media_saved *m;
 	unsigned i, slot, bit;
@@ -610,6 +653,12 @@ store_decode_call(const struct store_field *f, unsigned n, const char *cid,
 			u = strtoull(num, NULL, 10);
 			out->created_ms = to_mono(u, wall_off);
 			hs.created = true;
+		} else if (field_is(&f[i], "nt")) {
+			if (hs.nt)
+				ERR("nt twice");
+			if (decode_notify(f[i].val, f[i].val_len, out, err, errlen) != 0)
+				return -1;
+			hs.nt = true;
 		} else if (parse_media_name(&f[i], &slot, &leg) == 0) {
 			if ((m = media_slot(out, slot, seen)) == NULL)
 				ERR("more than %d media", SAVED_MEDIA_MAX);

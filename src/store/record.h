@@ -9,6 +9,8 @@
  *   cid      the Call-ID            must equal the key's suffix
  *   own      the node id            must equal ours
  *   created  wall-clock ms
+ *   nt       (optional) "1 to=<target> tag=<tag>": where a timeout is
+ *            reported (rtpproxy U's notify arguments; ids percent-encoded)
  *   m<S>     one media (S = media->slot):
  *            "1 num=1 t0=<tag> t1=<tag|-> br=<branch|-> ans=0|1
  *             type=<..|-> proto=<..|->"   (ids percent-encoded)
@@ -54,6 +56,8 @@ int	store_media_field(unsigned slot, int leg, char *buf, size_t len);
  * fit in len.
  */
 int	store_encode_media(const struct media_saved *m, char *buf, size_t len);
+/* The nt field; only for a call with a notify target. */
+int	store_encode_notify(const struct call_saved *c, char *buf, size_t len);
 int	store_encode_leg(const struct leg_saved *l, int64_t wall_off, char *buf,
 	    size_t len);
 

@@ -23,7 +23,7 @@ import pytest
 from conftest import Daemon
 from ngclient import NgClient
 from ngrelay import NgCall, NgRelay, relayed
-from rtpp import BUILD, Phone, free_port, make_call, metrics, parse_info
+from rtpp import BUILD, NotifyServer, Phone, free_port, make_call, metrics, parse_info
 
 REDIS = shutil.which("redis-server")
 REDIS_CLI = shutil.which("redis-cli")
@@ -473,3 +473,23 @@ def test_redis_restart_with_its_data(rtproam, redis):
     assert relay.info().get("ha restored") == 1
     to_b, to_a, _ = both_ways(a, call.a_dst, b, call.b_dst)
     assert to_b >= 19 and to_a >= 19
+
+
+def test_restored_call_still_notifies_its_timeout(rtproam, redis):
+    """The notify target and tag of a U survive the crash: the restored
+    call, left without media, times out and the proxy hears of it."""
+    r = redis()
+    srv = NotifyServer()
+    try:
+        relay = Relay(rtproam, r, extra=["-T", "2", "-n", srv.target])
+        a, b = Phone("127.0.0.2"), Phone("127.0.0.3")
+        call = make_call(relay.ctl, "nt", a, b)
+        relay.ctl("U nt 127.0.0.2 %d ft;1 tt;1 %s T77.1" % (a.port, srv.target))
+        assert both_ways(a, call.a_dst, b, call.b_dst)[:2] == (20, 20)
+        assert wait_for(lambda: "to=" + srv.target in r.hgetall(key("nt")).get("nt", ""))
+        relay.crash_and_restart()
+        assert relay.info().get("ha restored") == 1
+        assert srv.wait_lines(1, 8) == b"T77.1\n"
+        assert wait_for(lambda: r.cli("EXISTS", key("nt")) == "0"), "timed out, not unlinked"
+    finally:
+        srv.close()

@@ -65,6 +65,8 @@ sample_call(struct call_saved *c)
 	memset(c, 0, sizeof(*c));
 	strcpy(c->callid, "a84b4c76e66710@pc33 x");	/* a space: ids are any bytes */
 	c->created_ms = 5000;
+	strcpy(c->notify_target, "unix:/run/kamailio/timeout.sock");
+	strcpy(c->notify_tag, "5:dlg 7=x");
 	c->nmedia = 2;
 	c->media[0].slot = 0;
 	c->media[0].num = 1;
@@ -129,13 +131,15 @@ test_round_trip(void **state)
 	(void)state;
 	sample_call(&in);
 	n = hset_fields(&in, f);
-	assert_int_equal(n, 4 + 6);
+	assert_int_equal(n, 5 + 6);
 	if (store_decode_call(f, n, in.callid, strlen(in.callid), NODE, &cfg, OFF,
 	    &out, err, sizeof(err)) != 0)
 		fail_msg("decode: %s", err);
 	assert_string_equal(out.callid, in.callid);
 	assert_int_equal(out.nmedia, 2);
 	assert_string_equal(out.media[1].branch, "z9hG4bK 776%");
+	assert_string_equal(out.notify_target, "unix:/run/kamailio/timeout.sock");
+	assert_string_equal(out.notify_tag, "5:dlg 7=x");
 	assert_string_equal(out.media[1].tag[1], "-");
 	assert_int_equal(out.media[0].leg[0].latch.stream.ssrc, 0x5f3a9c21);
 	assert_int_equal(out.media[0].leg[0].latch.stream.last_ms, 123456);
@@ -220,6 +224,11 @@ static const struct bad bad_rows[] = {
 	{ "bad escape",		"m0", "t0", "t0=a%4", "escape" },
 	{ "raw quote in a tag",	"m0", "t0", "t0=a\"b", "bad byte" },
 	{ "media number",	"m0", "num", "num=70000", "num" },
+	{ "newline in a notify tag", "nt", "tag", "tag=a%0Ab", "control character" },
+	{ "notify to a UDP target", "nt", "to", "to=udp:127.0.0.1:9", "neither" },
+	{ "notify without tag",	"nt", "tag", NULL, "no tag" },
+	{ "notify key unknown",	"nt", "tag", "tag=x via=y", "unknown key" },
+	{ "nt of version 2",	"nt", NULL, "2 to=tcp:127.0.0.1:9 tag=x", "version" },
 	{ "type too long",	"m3", "type", "type=videovideovideo", "too long" },
 };
 
