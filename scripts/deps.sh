@@ -4,6 +4,8 @@
 # rtpengine 10.5 too (side by side), started by the tests, never as a service.
 # debhelper, dpkg-dev and fakeroot build the Debian packages (debian/,
 # scripts/package-test.sh).
+# libhiredis-dev: --redis (src/store/); redis-server: tests/integration/test_redis.py
+# starts its own (never the service).
 # baresip-core, nftables and conntrack: the NAT test's phones, NAT router and
 # its mid-call mapping flush (tests/e2e/test_baresip_nat.py).
 set -eu
@@ -23,6 +25,7 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config \
 	debhelper dpkg-dev fakeroot \
 	libcmocka-dev libpcap-dev libmicrohttpd-dev libinih-dev libjson-c-dev \
+	libhiredis-dev redis-server \
 	curl \
 	python3 python3-pytest \
 	kamailio sip-tester baresip-core \

@@ -82,9 +82,10 @@ report() {
 # target and the longest input worth trying: a control command may be
 # 8 KiB plus its cookie; a datagram a little over an MTU shows every RTP
 # and RTCP length rule; 4 KiB of latch events is a call of ~250 packets;
-# an ng document, and the SDP in it, may fill a whole UDP datagram.
+# an ng document, and the SDP in it, may fill a whole UDP datagram; a
+# Redis record of a few media is a few KiB.
 set -- fuzz_ctl_parse:8400 fuzz_rtp:2048 fuzz_rtcp:2048 fuzz_latch:4096 \
-    fuzz_bencode:65536 fuzz_sdp:65536 fuzz_ng:65536
+    fuzz_bencode:65536 fuzz_sdp:65536 fuzz_ng:65536 fuzz_store_record:8192
 while [ $# -gt 0 ]; do
 	t1=${1%%:*}
 	start "$t1" "${1#*:}"

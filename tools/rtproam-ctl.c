@@ -109,6 +109,8 @@ usage(FILE *f)
 	    "Commands:\n"
 	    "  info                 totals (I)\n"
 	    "  list                 one row per media line of every call (Il)\n"
+	    "  ha                   call state in Redis: up or down since when,\n"
+	    "                       writes, errors, restored and rejected records\n"
 	    "  show CALLID          per-side quality figures of one call (Qv)\n"
 	    "  delete CALLID FTAG [TTAG]\n"
 	    "                       end a call, or the media of one tag (D)\n"
@@ -361,32 +363,45 @@ query(const char *cmd, const char *what)
 	return request(cmd) != 0 || error_reply(what) ? EXIT_FAIL : 0;
 }
 
+/*
+ * I, as a table or JSON. `prefix` (e.g. "ha "): only those keys, with the
+ * prefix cut off; none there prints `off` (ha: the relay runs without --redis).
+ */
 static int
-cmd_info(void)
+cmd_info(const char *prefix)
 {
 	struct kv kv[KV_MAX];
 	char *rest;
-	unsigned n, i;
+	const char *k;
+	size_t plen = prefix ? strlen(prefix) : 0;
+	unsigned n, i, shown = 0;
 	int w = 0;
 
-	if (query("I", "info") != 0)
+	if (query("I", prefix ? "ha" : "info") != 0)
 		return EXIT_FAIL;
 	n = ctl_parse_kv(reply, kv, KV_MAX, &rest);
 	for (i = 0; i < n; i++)
-		if ((int)strlen(kv[i].key) > w)
-			w = (int)strlen(kv[i].key);
+		if ((!prefix || strncmp(kv[i].key, prefix, plen) == 0) &&
+		    (int)(strlen(kv[i].key) - plen) > w)
+			w = (int)(strlen(kv[i].key) - plen);
 	for (i = 0; i < n; i++) {
+		if (prefix && strncmp(kv[i].key, prefix, plen) != 0)
+			continue;
+		k = kv[i].key + plen;
 		if (!json) {
-			printf("%-*s  %s\n", w, kv[i].key, kv[i].val);
+			printf("%-*s  %s\n", w, k, kv[i].val);
+			shown++;
 			continue;
 		}
-		fputs(i ? "," : "{", stdout);
-		ctl_json_str(stdout, kv[i].key, true);
+		fputs(shown++ ? "," : "{", stdout);
+		ctl_json_str(stdout, k, true);
 		putchar(':');
 		ctl_json_val(stdout, kv[i].val);
 	}
-	if (json)
-		fputs(n ? "}\n" : "{}\n", stdout);
+	if (prefix && shown == 0)
+		fputs(json ? "{\"redis\":\"off\"}\n" : "redis  off (no --redis)\n", stdout);
+	else if (json)
+		fputs(shown ? "}\n" : "{}\n", stdout);
 	return 0;
 }
 
@@ -818,12 +833,15 @@ main(int argc, char **argv)
 	cmd = argv[optind++];
 	nargs = argc - optind;
 	argv += optind;
-	if ((strcmp(cmd, "info") == 0 || strcmp(cmd, "list") == 0) && nargs)
+	if ((strcmp(cmd, "info") == 0 || strcmp(cmd, "list") == 0 ||
+	    strcmp(cmd, "ha") == 0) && nargs)
 		die_usage("no arguments expected after", cmd);
 	if (strcmp(cmd, "show") == 0 && nargs != 1)
 		die_usage("show wants one CALLID", NULL);
 	if (strcmp(cmd, "info") == 0)
-		rc = cmd_info();
+		rc = cmd_info(NULL);
+	else if (strcmp(cmd, "ha") == 0)
+		rc = cmd_info("ha ");
 	else if (strcmp(cmd, "list") == 0)
 		rc = cmd_list();
 	else if (strcmp(cmd, "show") == 0)

@@ -129,6 +129,7 @@ media_create(struct call_table *t, struct call *c, unsigned num,
 		return NULL;
 	m->call = c;
 	m->num = num;
+	m->slot = c->next_slot++;
 	m->created_ms = now;
 	counter_set(&m->last_signal_ms, now);
 	m->call_id = strdup(c->callid);

@@ -8,6 +8,7 @@
 #ifndef RTPROAM_CALL_CALL_H
 #define RTPROAM_CALL_CALL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ struct call {
 	char		*notify_tag;	/* decoded */
 	struct record_file *rec_file;	/* R was asked: the call's pcap file */
 	unsigned	 worker;	/* every media of the call lives there */
+	unsigned	 next_slot;	/* media->slot of its next media */
+	bool		 ha_queued;	/* the store has it queued for a write */
 	uint64_t	 created_ms;
 };
 

@@ -76,6 +76,9 @@ media_ttl_left(struct call_ctx *ctx, struct media *m, uint64_t now)
 void
 call_delete_media(struct call_ctx *ctx, struct media *m, const char *reason)
 {
+	if (ctx->hooks && ctx->hooks->media_deleted &&
+	    (m->call->media != m || m->next != NULL))
+		ctx->hooks->media_deleted(ctx->hooks->arg, m);
 	ended_add_unlinked(&ctx->ended, m);
 	media_unlink(&ctx->calls, m);
 	/* The worker finishes the figures, closes the sockets and frees it. */
@@ -125,6 +128,8 @@ call_end_if_empty(struct call_ctx *ctx, struct call *c)
 {
 	if (c->media != NULL)
 		return;
+	if (ctx->hooks && ctx->hooks->call_deleted)
+		ctx->hooks->call_deleted(ctx->hooks->arg, c);
 	call_stop_recording(ctx, c);
 	call_destroy(&ctx->calls, c);
 }
@@ -301,6 +306,8 @@ media_open(struct call_ctx *ctx, struct media *m, const struct media_request *r,
 			return CALL_ERR_NO_PORTS;	/* media_destroy() closes what is open */
 		}
 		latch_init(&m->leg[i].latch, &ctx->cfg->latch, policy, false);
+		/* Not a worker's yet: what the store reads until it publishes. */
+		leg_ha_publish(&m->leg[i], false);
 		stats_init(&m->leg[i].stats, addr_family(local[i]));
 		m->leg[i].mp = new_mediaproc(ctx, r, i == owner);
 	}
@@ -409,8 +416,23 @@ media_find(struct call *c, const struct media_request *r, unsigned *leg_t1)
 	return best;
 }
 
+static enum call_err update_media(struct call_ctx *ctx,
+    const struct media_request *r, struct media_result *res);
+
+/* Every protocol's signalling passes here: the store hears of it once. */
 enum call_err
 call_update_media(struct call_ctx *ctx, const struct media_request *r,
+    struct media_result *res)
+{
+	enum call_err err = update_media(ctx, r, res);
+
+	if (err == CALL_OK && res->media && ctx->hooks && ctx->hooks->media_changed)
+		ctx->hooks->media_changed(ctx->hooks->arg, res->media);
+	return err;
+}
+
+static enum call_err
+update_media(struct call_ctx *ctx, const struct media_request *r,
     struct media_result *res)
 {
 	struct call *c;

@@ -46,6 +46,27 @@ enum call_err {
 };
 
 struct call_ctx;
+
+/*
+ * Who wants to hear of changes to calls (the store, when --redis is set);
+ * NULL when nobody. Called on the control thread; a hook may read the call
+ * but must not change the table.
+ */
+struct call_hooks {
+	/* Signalling created or changed media m (a U/L, offer/answer). */
+	void	(*media_changed)(void *arg, struct media *m);
+	/* Media m goes, and its call stays (it has other media). */
+	void	(*media_deleted)(void *arg, struct media *m);
+	/* Call c ends (deleted or timed out), just before it is freed. */
+	void	(*call_deleted)(void *arg, struct call *c);
+	/*
+	 * Describe the listener's state into buf: format 0 "key: value" lines
+	 * (the I command), 1 Prometheus text. Returns the length written.
+	 */
+	size_t	(*report)(void *arg, int format, char *buf, size_t len);
+	void	*arg;
+};
+
 /* Called for a call that timed out, before it is deleted. */
 typedef void (*call_timeout_fn)(void *arg, struct call *c);
 
@@ -58,6 +79,7 @@ struct call_ctx {
 	unsigned		 next_worker;
 	struct recorder		*rec;		/* NULL: no --record-dir */
 	bool			 shutting_down;
+	const struct call_hooks	*hooks;		/* NULL: nobody listens */
 	call_timeout_fn		 on_timeout;	/* NULL: nobody to tell */
 	void			*on_timeout_arg;
 

@@ -17,6 +17,8 @@ enum {
 	OPT_PTIME, OPT_SEQ_SLACK, OPT_SWITCH_INTERVAL, OPT_MAX_SWITCHES,
 	OPT_LOG, OPT_METRICS, OPT_JB, OPT_JB_DEPTH, OPT_JB_MAX,
 	OPT_MAX_CMD_RATE, OPT_RECORD_DIR, OPT_NG, OPT_DELETE_DELAY,
+	OPT_REDIS, OPT_REDIS_PASSWORD_FILE, OPT_NODE_ID, OPT_REDIS_REFRESH,
+	OPT_REDIS_TTL,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +58,11 @@ static const struct option long_options[] = {
 	{ "seq-slack",		required_argument, NULL, OPT_SEQ_SLACK },
 	{ "switch-interval-ms",	required_argument, NULL, OPT_SWITCH_INTERVAL },
 	{ "max-switches-per-min", required_argument, NULL, OPT_MAX_SWITCHES },
+	{ "redis",		required_argument, NULL, OPT_REDIS },
+	{ "redis-password-file", required_argument, NULL, OPT_REDIS_PASSWORD_FILE },
+	{ "node-id",		required_argument, NULL, OPT_NODE_ID },
+	{ "redis-refresh",	required_argument, NULL, OPT_REDIS_REFRESH },
+	{ "redis-ttl",		required_argument, NULL, OPT_REDIS_TTL },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "config",		required_argument, NULL, 'c' },
@@ -115,6 +122,15 @@ config_usage(FILE *out, const char *prog)
 "      --jb-depth-ms MS        fixed depth, adaptive start [40]\n"
 "      --jb-max-ms MS          adaptive ceiling [150]\n"
 "\n"
+"High availability (see README: HA)\n"
+"      --redis URL             keep call state in Redis: redis://[USER@]HOST:PORT[/DB]\n"
+"                              or unix:PATH[?db=N]; the password comes from\n"
+"                              --redis-password-file or RTPROAM_REDIS_PASSWORD\n"
+"      --redis-password-file PATH  read the Redis password from this file\n"
+"      --node-id ID            this relay's key space in Redis [rtproam]\n"
+"      --redis-refresh SECONDS rewrite live calls' evidence this often [30]\n"
+"      --redis-ttl SECONDS     a record outlives its last refresh this long [600]\n"
+"\n"
 "Process\n"
 "  -f, --foreground            do not daemonize\n"
 "  -F, --no-root-check         allow running as root without -u\n"
@@ -140,6 +156,9 @@ config_default(struct config *c)
 	c->delete_delay_s = 30;		/* rtpengine's default */
 	c->setup_ttl_s = 0;	/* 0: same as ttl */
 	c->log_level = LOG_LVL_INFO;
+	c->node_id = "rtproam";
+	c->redis_refresh_s = 30;
+	c->redis_ttl_s = 600;
 	latch_config_default(&c->latch);
 	jbuf_config_default(&c->jb);
 	c->jb.mode = JBUF_OFF;
@@ -181,6 +200,16 @@ parse_addr_pair(const char *arg, struct addr *dst, unsigned *n)
 		*n = 2;
 	}
 	return 0;
+}
+
+/* The node id names a Redis key space: no glob or separator characters. */
+static bool
+node_id_ok(const char *s)
+{
+	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-");
+
+	return n > 0 && n <= 64 && s[n] == '\0';
 }
 
 #define USAGE_ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -342,6 +371,26 @@ config_parse_args(struct config *c, int argc, char **argv, char *err,
 		case 'c':
 			c->config_file = optarg;
 			break;
+		case OPT_REDIS:
+			c->redis = optarg;
+			break;
+		case OPT_REDIS_PASSWORD_FILE:
+			c->redis_password_file = optarg;
+			break;
+		case OPT_NODE_ID:
+			if (!node_id_ok(optarg))
+				USAGE_ERR("--node-id: 1..64 of A-Z a-z 0-9 . _ -: %s", optarg);
+			c->node_id = optarg;
+			break;
+		case OPT_REDIS_REFRESH:
+		case OPT_REDIS_TTL:
+			if (parse_uint(optarg, ch == OPT_REDIS_TTL ? 10 : 1, 86400, &v) != 0)
+				USAGE_ERR("%s: out of range: %s", argv[optind - 1], optarg);
+			if (ch == OPT_REDIS_TTL)
+				c->redis_ttl_s = (unsigned)v;
+			else
+				c->redis_refresh_s = (unsigned)v;
+			break;
 		case OPT_WORKERS:
 			if (parse_uint(optarg, 1, 64, &v) != 0)
 				USAGE_ERR("--workers: 1..64: %s", optarg);
@@ -438,6 +487,9 @@ config_finish(struct config *c, char *err, size_t errlen)
 		    c->jb.depth_ms, c->jb.max_depth_ms);
 	if (c->setup_ttl_s == 0)
 		c->setup_ttl_s = c->ttl_s;
+	if (c->redis != NULL && c->redis_ttl_s <= c->redis_refresh_s)
+		USAGE_ERR("--redis-ttl %u must be longer than --redis-refresh %u",
+		    c->redis_ttl_s, c->redis_refresh_s);
 	if (c->log_target == NULL)
 		c->log_target = c->foreground ? "stderr" : "syslog";
 	return 0;

@@ -61,6 +61,13 @@ struct config {
 	const char	*record_dir;		/* where R writes pcap files, or NULL */
 	const char	*config_file;		/* -c: INI file read before argv */
 
+	/* HA (store/): NULL redis = no Redis code runs at all. */
+	const char	*redis;			/* redis://... or unix:... */
+	const char	*redis_password_file;
+	const char	*node_id;		/* key space rtproam:<node-id>: */
+	unsigned	 redis_refresh_s;
+	unsigned	 redis_ttl_s;
+
 	struct latch_config latch;
 	struct jbuf_config jb;			/* mode JBUF_OFF unless asked for */
 };

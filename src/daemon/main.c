@@ -28,6 +28,7 @@
 #include "control/rtpp/notify.h"
 #include "media/proc/record.h"
 #include "media/worker.h"
+#include "store/store.h"
 
 /* Sentinels for main's own epoll sources; ctl_net uses real pointers. */
 static char sig_tag, timer_tag, metrics_tag;
@@ -138,6 +139,7 @@ run(struct config *cfg)
 	struct call_ctx ctx;
 	struct ctl_net *net = NULL;
 	struct metrics *metrics = NULL;
+	struct store *store = NULL;
 	struct epoll_event ev[32];
 	struct itimerspec its;
 	sigset_t mask;
@@ -190,6 +192,11 @@ run(struct config *cfg)
 		log_err("%s", metrics ? strerror(errno) : err);
 		goto out;
 	}
+	/* Its password file may be root's: read before the drop. */
+	if (cfg->redis != NULL && (store = store_new(cfg, err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		goto out;
+	}
 	if (cfg->user && drop_privileges(cfg->user) != 0)
 		goto out;
 
@@ -210,6 +217,18 @@ run(struct config *cfg)
 			log_err("cannot start worker %u: %s", i, strerror(errno));
 			goto out;
 		}
+	}
+	/*
+	 * Calls of this node come back before the first command is read (the
+	 * control sockets are bound, not served): a proxy retrying meanwhile
+	 * finds them.
+	 */
+	if (store != NULL) {
+		if (store_start(store, &ctx, epfd, err, sizeof(err)) != 0) {
+			log_err("%s", err);
+			goto out;
+		}
+		store_restore(store);
 	}
 	log_notice("rtproam %s ready: %u worker(s), ports %u-%u, handover %s, ttl %us",
 	    RTPROAM_VERSION, ctx.nworkers, cfg->port_min, cfg->port_max,
@@ -235,18 +254,24 @@ run(struct config *cfg)
 					metrics_run(metrics);
 			} else if (ev[k].data.ptr == &metrics_tag) {
 				metrics_run(metrics);
+			} else if (store_event(store, ev[k].data.ptr, ev[k].events)) {
+				continue;
 			} else {
 				ctl_net_event(net, &ctx, ev[k].data.ptr, ev[k].events);
 			}
 		}
+		store_after_batch(store);
 	}
 	rc = 0;
 out:
 	ctx.shutting_down = true;
+	/* First: ending the calls here must not delete their records. */
+	store_stop(store);
 	if (started == ctx.nworkers && ctx.workers)
 		calls_delete_all(&ctx, "shutdown");
 	for (i = 0; i < started; i++)
 		worker_stop(&ctx.workers[i]);
+	store_free(store);
 	/* After the workers: it drains their rings and closes every file. */
 	recorder_stop(ctx.rec);
 	free(ctx.workers);

@@ -142,6 +142,13 @@ metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 	    "RFC 3550 interarrival jitter of ended streams.", buf, len, &off);
 	rc |= histogram_format(&loss, "rtproam_stream_loss_percent",
 	    "Packet loss of ended streams.", buf, len, &off);
+	/* --redis: the rtproam_ha_* family. */
+	if (rc == 0 && ctx->hooks && ctx->hooks->report) {
+		i = ctx->hooks->report(ctx->hooks->arg, 1, buf + off, len - off);
+		if (i == 0)
+			rc = -1;
+		off += i;
+	}
 	return rc == 0 ? off : 0;
 }
 

@@ -274,6 +274,42 @@ void	latch_rtcp_follow(struct latch_rtcp *r, const struct latch *rtp);
 bool	latch_rtcp_on_packet(struct latch_rtcp *r, const struct latch *rtp,
 	    uint32_t sender_ssrc, const struct addr *src);
 
+/*
+ * What of a leg's latches survives a restart (store/, latch_save.c): the
+ * peers, the verified stream and the switch budget. Candidates never do:
+ * partial evidence is dropped, which is the safe direction. Times are the
+ * latch's own (monotonic ms).
+ */
+struct latch_saved {
+	enum latch_policy policy;
+	enum latch_trust trust;
+	bool		asymmetric;
+	bool		ever_verified;
+	bool		rooted;
+	bool		rtcp_confirmed;
+	struct addr	signalled;
+	struct addr	peer;		/* unset when trust is TRUST_NONE */
+	struct addr	rtcp_peer;	/* unset: nowhere yet */
+	struct latch_stream stream;
+	uint64_t	last_switch_ms;
+	uint64_t	window_start_ms;
+	unsigned	window_switches;
+	uint64_t	switches;
+};
+
+void	latch_save(const struct latch *l, const struct latch_rtcp *r,
+	    struct latch_saved *out);
+/*
+ * Rebuild a leg's latches from a saved state at `now_ms`. The stream's
+ * last delivery and the signalling time become `now_ms`: the real peer
+ * counts as having just spoken, so weak evidence still needs the full
+ * guard time of its silence, and continuity is judged from now on, never
+ * from a time an attacker could widen by provoking a restart.
+ */
+void	latch_restore(struct latch *l, struct latch_rtcp *r,
+	    const struct latch_config *cfg, const struct latch_saved *s,
+	    uint64_t now_ms);
+
 const char *latch_evidence_name(enum latch_evidence e);
 const char *latch_drop_reason_name(enum latch_drop_reason r);
 

@@ -212,3 +212,30 @@ ended_read(struct ended_totals *e, struct relay_totals *t,
 		*loss_pct = e->loss_pct;
 	pthread_mutex_unlock(&e->lock);
 }
+
+void
+leg_ha_publish(struct leg *l, bool dirty)
+{
+	unsigned seq = atomic_load_explicit(&l->ha_seq, memory_order_relaxed);
+
+	/* Odd while writing: a reader that sees it, or a change, retries. */
+	atomic_store_explicit(&l->ha_seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	latch_save(&l->latch, &l->rtcp_latch, &l->ha_saved);
+	atomic_store_explicit(&l->ha_seq, seq + 2, memory_order_release);
+	if (dirty)
+		atomic_store_explicit(&l->ha_dirty, true, memory_order_release);
+}
+
+void
+leg_ha_read(struct leg *l, struct latch_saved *out)
+{
+	unsigned s1, s2;
+
+	do {
+		s1 = atomic_load_explicit(&l->ha_seq, memory_order_acquire);
+		memcpy(out, &l->ha_saved, sizeof(*out));
+		atomic_thread_fence(memory_order_acquire);
+		s2 = atomic_load_explicit(&l->ha_seq, memory_order_relaxed);
+	} while ((s1 & 1) != 0 || s1 != s2);
+}

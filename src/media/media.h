@@ -199,6 +199,16 @@ struct leg {
 	counter_t	 last_rx_ms;	/* last packet accepted from the peer */
 	counter_t	 switches;	/* handovers, mirrored from the latch */
 	struct leg_report report;
+
+	/*
+	 * The latch state the store persists (store/). The worker writes it
+	 * under a sequence counter, never a lock: on every switch, every
+	 * signalling change and once a second; the control thread retries a
+	 * torn read. ha_dirty asks the control thread to write it now.
+	 */
+	atomic_uint	 ha_seq;
+	struct latch_saved ha_saved;
+	atomic_bool	 ha_dirty;
 };
 
 struct call;
@@ -239,6 +249,7 @@ struct media {
 	struct record_file *rec;	/* [worker] recording its packets, or NULL */
 	uint64_t	 created_ms;
 	counter_t	 last_signal_ms;	/* last U/L touching it */
+	unsigned	 slot;		/* control: its number in the call's store record */
 };
 
 /*
@@ -290,6 +301,10 @@ uint64_t leg_relayed(struct leg *l);
 uint64_t leg_dropped(struct leg *l);
 /* The leg's published destinations (RTP, RTCP); unset when none. */
 void	 leg_peers(struct leg *l, struct addr *rtp, struct addr *rtcp);
+/* [worker] Publish the leg's latch state; `dirty` asks for a write. */
+void	 leg_ha_publish(struct leg *l, bool dirty);
+/* Any thread: a consistent copy of what leg_ha_publish() last wrote. */
+void	 leg_ha_read(struct leg *l, struct latch_saved *out);
 /* The end-of-call log line; the owning worker writes it with exact figures. */
 void	 media_log_summary(struct media *m, const char *reason, uint64_t now);
 

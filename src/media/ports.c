@@ -133,6 +133,30 @@ out:
 	return port;
 }
 
+uint16_t
+ports_open_at(struct ports *p, const struct addr *local, uint16_t port, int fds[2])
+{
+	unsigned idx;
+	uint16_t got = 0;
+
+	if (port < p->min || port > p->max || (port - p->min) % 2 != 0 ||
+	    (unsigned)(port - p->min) / 2 >= p->npairs) {
+		errno = EINVAL;
+		return 0;
+	}
+	idx = (unsigned)(port - p->min) / 2;
+	pthread_mutex_lock(&p->lock);
+	if (p->busy[idx])
+		errno = EADDRINUSE;
+	else if (bind_pair(local, port, fds) == 0) {
+		p->busy[idx] = 1;
+		p->used++;
+		got = port;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return got;
+}
+
 void
 ports_release(struct ports *p, uint16_t rtp_port)
 {

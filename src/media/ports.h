@@ -38,6 +38,9 @@ void	ports_free(struct ports *p);
  */
 uint16_t ports_open_pair(struct ports *p, const struct addr *local, int fds[2]);
 /* Give the pair back, from any thread, once its sockets are closed. */
+/* Exactly this pair (a restored call): 0 with errno when taken or outside. */
+uint16_t ports_open_at(struct ports *p, const struct addr *local, uint16_t port,
+	    int fds[2]);
 void	ports_release(struct ports *p, uint16_t rtp_port);
 unsigned ports_free_pairs(struct ports *p);
 

@@ -22,11 +22,13 @@
 #include "media/relay.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -167,6 +169,32 @@ log_switch(const struct leg *leg, const struct latch_decision *d)
 	    (unsigned long long)counter_get(&leg->switches));
 }
 
+/* The store's doorbell (an eventfd), or -1: no --redis. Set by the control thread. */
+static atomic_int ha_doorbell = -1;
+
+void
+relay_set_ha_doorbell(int fd)
+{
+	atomic_store_explicit(&ha_doorbell, fd, memory_order_relaxed);
+}
+
+/*
+ * A committed change of where a leg sends (rare, never per packet): publish
+ * its latch state and ring the store's doorbell. An eventfd write never
+ * blocks; a full counter means a ring is pending anyway.
+ */
+static void
+ha_changed(struct leg *leg)
+{
+	uint64_t one = 1;
+	int fd = atomic_load_explicit(&ha_doorbell, memory_order_relaxed);
+
+	leg_ha_publish(leg, true);
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: already rung. */
+	}
+}
+
 /* Make the leg's destinations visible to the control thread (rare). */
 static void
 publish_peers(struct leg *leg)
@@ -196,6 +224,7 @@ accept_rtp(struct worker *w, struct leg *leg, const struct rtp_info *pkt,
     struct latch_decision *d)
 {
 	struct held_packet *h;
+	enum latch_trust was = leg->latch.trust;
 	unsigned i;
 
 	*d = latch_on_rtp(&leg->latch, pkt, pt_set_has(&leg->pts, pkt->pt), src, ms);
@@ -209,11 +238,15 @@ accept_rtp(struct worker *w, struct leg *leg, const struct rtp_info *pkt,
 		return ACC_DROP;
 	if (d->verdict == LATCH_HOLD)
 		return ACC_HELD;
+	/* The first packet from the signalled address verified it: persist. */
+	if (d->verdict == LATCH_FORWARD && was != leg->latch.trust)
+		ha_changed(leg);
 	if (d->verdict == LATCH_SWITCHED) {
 		latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
 		counter_add(&leg->switches, 1);
 		counter_set(&leg->report.last_switch_ms, ms);
 		publish_peers(leg);
+		ha_changed(leg);
 		log_switch(leg, d);
 		/* Nothing held from the old path may burst out after the move. */
 		if (leg->mp)
@@ -238,10 +271,20 @@ accept_rtcp(struct leg *leg, const struct rtp_info *pkt, const struct addr *src,
     bool muxed)
 {
 	const struct addr *peer;
+	struct addr was;
+	bool ok;
 
-	if (!muxed)
-		return latch_rtcp_on_packet(&leg->rtcp_latch, &leg->latch,
+	if (!muxed) {
+		was = leg->rtcp_latch.peer;
+		ok = latch_rtcp_on_packet(&leg->rtcp_latch, &leg->latch,
 		    pkt->ssrc, src);
+		/* The RTCP port was learned (a switch of the RTCP peer). */
+		if (ok && !addr_equal(&was, &leg->rtcp_latch.peer)) {
+			publish_peers(leg);
+			ha_changed(leg);
+		}
+		return ok;
+	}
 	/* rtcp-mux: only from the verified RTP peer, and never for learning. */
 	peer = latch_destination(&leg->latch);
 	return peer != NULL && leg->latch.trust != TRUST_SIGNALLED &&
@@ -709,6 +752,7 @@ relay_apply_signal(struct worker *w, struct leg *leg, const struct addr *a,
 	}
 	latch_rtcp_follow(&leg->rtcp_latch, &leg->latch);
 	publish_peers(leg);
+	ha_changed(leg);
 	/* A re-INVITE that moves a verified leg is a handover too. */
 	if (had_peer && !addr_equal(&d.old_peer, &leg->latch.peer)) {
 		d.evidence = EVIDENCE_SIGNALLING;
@@ -731,6 +775,7 @@ publish_leg(struct leg *leg, uint64_t now_us)
 	unsigned i;
 
 	publish_peers(leg);
+	leg_ha_publish(leg, false);
 	stats_snapshot(&leg->stats, now_us, &r);
 	counter_set(&out->expected, r.expected);
 	counter_set(&out->lost, (uint64_t)r.lost);

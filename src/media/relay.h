@@ -35,6 +35,12 @@ void	relay_apply_signal(struct worker *w, struct leg *leg, const struct addr *a,
 /* Run the jitter buffers and resizers whose time has come. */
 void	relay_timers(struct worker *w, uint64_t now_us);
 
+/*
+ * --redis: an eventfd the workers ring after a leg's latch state changed
+ * (leg_ha_publish with dirty set); -1 (the default) rings nothing.
+ */
+void	relay_set_ha_doorbell(int fd);
+
 /* Publish the media's statistics for the control thread (once a second). */
 void	relay_publish(struct media *m, uint64_t now_us);
 

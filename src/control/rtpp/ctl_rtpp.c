@@ -398,6 +398,9 @@ do_info(struct call_ctx *ctx, bool list, char *reply, size_t len)
 	    "handovers: %" PRIu64 "\nsessions timed out: %" PRIu64 "\n",
 	    ctx->calls.created_total, ctx->calls.ncalls, ctx->calls.nmedia * 4,
 	    t.rx, t.relayed, t.dropped, t.switches, ctx->calls_timed_out);
+	/* --redis: the store's state (rtproam-ctl ha). */
+	if (ctx->hooks && ctx->hooks->report && off < len)
+		off += ctx->hooks->report(ctx->hooks->arg, 0, reply + off, len - off);
 	if (!list)
 		return off;
 	/* Keep room for the "more" line; a reply never exceeds len. */
