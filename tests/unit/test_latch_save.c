@@ -172,7 +172,8 @@ test_strong_move_after_restore(void **state)
 	(void)state;
 	talking_call(&l, &r);
 	now = crash(&l, &r, RESTART_MS);
-	assert_int_equal(pkt(&l, MOVED, SSRC, 152, now + 20).verdict, LATCH_DROP);
+	/* The first strong packet is held as evidence (released if it wins). */
+	assert_int_equal(pkt(&l, MOVED, SSRC, 152, now + 20).verdict, LATCH_HOLD);
 	d = pkt(&l, MOVED, SSRC, 153, now + 40);
 	assert_int_equal(d.verdict, LATCH_SWITCHED);
 	assert_int_equal(d.evidence, EVIDENCE_STRONG);
@@ -195,7 +196,8 @@ test_switch_budget_survives(void **state)
 	l.switches = cfg.max_switches_per_min;
 	now = crash(&l, &r, RESTART_MS);
 	assert_int_equal(l.switches, cfg.max_switches_per_min);
-	assert_int_equal(pkt(&l, MOVED, SSRC, 152, now + 20).verdict, LATCH_DROP);
+	/* The first strong packet is held as evidence (released if it wins). */
+	assert_int_equal(pkt(&l, MOVED, SSRC, 152, now + 20).verdict, LATCH_HOLD);
 	assert_int_equal(pkt(&l, MOVED, SSRC, 153, now + 40).reason, DROP_RATE_LIMIT);
 	assert_true(is_peer(&l, PHONE));
 }
