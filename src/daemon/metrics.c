@@ -52,14 +52,6 @@ struct metrics {
 	char			*buf;
 };
 
-static int
-put_metric(char *buf, size_t len, size_t *off, const char *name, const char *type,
-    const char *help, uint64_t v)
-{
-	return textbuf_printf(buf, len, off, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n",
-	    name, help, name, type, name, v);
-}
-
 /* A counter family with a `reason` label: its heading, then one sample per call. */
 static int
 put_family(char *buf, size_t len, size_t *off, const char *name, const char *help)
@@ -88,25 +80,25 @@ metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 
 	call_totals(ctx, &t);
 	ended_read(&ctx->ended, NULL, &jitter, &loss);
-	rc |= put_metric(buf, len, &off, "rtproam_calls_created_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_calls_created_total", "counter",
 	    "Calls created (rtpproxy U, ng offer).", ctx->calls.created_total);
-	rc |= put_metric(buf, len, &off, "rtproam_calls_active", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_calls_active", "gauge",
 	    "Calls in the table.", ctx->calls.ncalls);
-	rc |= put_metric(buf, len, &off, "rtproam_streams_active", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_streams_active", "gauge",
 	    "Sockets relaying media (4 per media line).", (uint64_t)ctx->calls.nmedia * 4);
-	rc |= put_metric(buf, len, &off, "rtproam_calls_timed_out_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_calls_timed_out_total", "counter",
 	    "Calls ended because their media stopped.", ctx->calls_timed_out);
-	rc |= put_metric(buf, len, &off, "rtproam_port_pairs_free", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_port_pairs_free", "gauge",
 	    "RTP/RTCP port pairs left in the range.", ports_free_pairs(&ctx->ports));
-	rc |= put_metric(buf, len, &off, "rtproam_control_commands_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_control_commands_total", "counter",
 	    "Control commands executed.", ctx->cmds);
-	rc |= put_metric(buf, len, &off, "rtproam_control_errors_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_control_errors_total", "counter",
 	    "Control commands answered with an error.", ctx->cmd_errors);
-	rc |= put_metric(buf, len, &off, "rtproam_ng_errors_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ng_errors_total", "counter",
 	    "ng commands answered with an error (or load limit).", ctx->ng_errors);
-	rc |= put_metric(buf, len, &off, "rtproam_ng_malformed_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ng_malformed_total", "counter",
 	    "ng datagrams or documents that could not be read.", ctx->ng_malformed);
-	rc |= put_metric(buf, len, &off, "rtproam_control_refused_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_control_refused_total", "counter",
 	    "Control commands refused with E98 over --max-cmd-rate.", ctx->cmds_refused);
 	rc |= put_family(buf, len, &off, "rtproam_calls_refused_total",
 	    "Offers refused: the port range full (E7), sockets not opened, e.g. "
@@ -114,13 +106,13 @@ metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 	for (i = 0; i < REFUSED_MAX; i++)
 		rc |= put_reason(buf, len, &off, "rtproam_calls_refused_total",
 		    refused_reason_name((enum refused_reason)i), ctx->refused[i]);
-	rc |= put_metric(buf, len, &off, "rtproam_packets_received_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_packets_received_total", "counter",
 	    "Datagrams received on media ports.", t.rx);
-	rc |= put_metric(buf, len, &off, "rtproam_packets_relayed_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_packets_relayed_total", "counter",
 	    "Datagrams sent on to the other party.", t.relayed);
-	rc |= put_metric(buf, len, &off, "rtproam_bytes_relayed_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_bytes_relayed_total", "counter",
 	    "UDP payload bytes sent on to the other party.", t.relayed_bytes);
-	rc |= put_metric(buf, len, &off, "rtproam_packets_dropped_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_packets_dropped_total", "counter",
 	    "Datagrams received and not sent on.", t.dropped);
 #define DROPPED "rtproam_packets_dropped_by_reason_total"
 	rc |= put_family(buf, len, &off, DROPPED, "Datagrams dropped, by reason.");
@@ -130,13 +122,13 @@ metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 	rc |= put_reason(buf, len, &off, DROPPED, "invalid", t.invalid);
 	rc |= put_reason(buf, len, &off, DROPPED, "no-destination", t.nodest);
 #undef DROPPED
-	rc |= put_metric(buf, len, &off, "rtproam_rtp_expected_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_rtp_expected_total", "counter",
 	    "RTP packets the senders sent, by sequence numbers.", t.expected);
-	rc |= put_metric(buf, len, &off, "rtproam_rtp_lost_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_rtp_lost_total", "counter",
 	    "RTP packets lost before reaching the relay.", t.lost);
-	rc |= put_metric(buf, len, &off, "rtproam_rtp_wire_bytes_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_rtp_wire_bytes_total", "counter",
 	    "RTP bytes received incl. UDP, IP and Ethernet overhead.", t.wire_bytes);
-	rc |= put_metric(buf, len, &off, "rtproam_handovers_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_handovers_total", "counter",
 	    "Legs moved to a new address on packet evidence or signalling.", t.switches);
 	rc |= histogram_format(&jitter, "rtproam_stream_jitter_ms",
 	    "RFC 3550 interarrival jitter of ended streams.", buf, len, &off);

@@ -3,6 +3,7 @@
  */
 #include "lib/textbuf.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,4 +34,12 @@ textbuf_printf(char *buf, size_t len, size_t *off, const char *fmt, ...)
 		return -1;
 	*off += (size_t)n;
 	return 0;
+}
+
+int
+textbuf_metric(char *buf, size_t len, size_t *off, const char *name,
+    const char *type, const char *help, uint64_t v)
+{
+	return textbuf_printf(buf, len, off, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n",
+	    name, help, name, type, name, v);
 }

@@ -41,6 +41,9 @@ void	relay_timers(struct worker *w, uint64_t now_us);
  */
 void	relay_set_ha_doorbell(int fd);
 
+/* Make the leg's destinations visible to the control thread (on a change). */
+void	relay_publish_peers(struct leg *leg);
+
 /* Publish the media's statistics for the control thread (once a second). */
 void	relay_publish(struct media *m, uint64_t now_us);
 

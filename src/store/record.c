@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lib/textbuf.h"
+#include "lib/ascii.h"
 
 #define MAX_TOKENS	32
 #define ERR(...)	do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -217,18 +218,6 @@ tokens_all_used(const struct tokens *t, char *err, size_t errlen)
 }
 
 static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 get_id(struct tokens *t, const char *key, char *out, size_t outlen, bool required,
     char *err, size_t errlen)
 {
@@ -248,7 +237,7 @@ get_id(struct tokens *t, const char *key, char *out, size_t outlen, bool require
 		if (n + 1 >= outlen)
 			ERR("%s too long", key);
 		if (*s == '%') {
-			if ((hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
+			if ((hi = hex_digit(s[1])) < 0 || (lo = hex_digit(s[2])) < 0 ||
 			    (hi == 0 && lo == 0))
 				ERR("bad escape in %s", key);
 			out[n++] = (char)(hi << 4 | lo);

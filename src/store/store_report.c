@@ -10,14 +10,6 @@
 
 #include "lib/textbuf.h"
 
-static int
-metric(char *buf, size_t len, size_t *off, const char *name, const char *type,
-    const char *help, uint64_t v)
-{
-	return textbuf_printf(buf, len, off, "# HELP %s %s\n# TYPE %s %s\n%s %" PRIu64 "\n",
-	    name, help, name, type, name, v);
-}
-
 size_t
 store_report(struct store *s, int format, char *buf, size_t len)
 {
@@ -41,31 +33,31 @@ store_report(struct store *s, int format, char *buf, size_t len)
 			rc = textbuf_printf(buf, len, &off, "ha down reason: %s\n", st.why);
 		return rc == 0 ? off : 0;
 	}
-	rc |= metric(buf, len, &off, "rtproam_ha_redis_up", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_redis_up", "gauge",
 	    "1 while the Redis connection is up", st.up);
-	rc |= metric(buf, len, &off, "rtproam_ha_dirty_calls", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_dirty_calls", "gauge",
 	    "calls waiting for a rewrite (all of them while one is pending)",
 	    st.dirty ? s->ctx->calls.ncalls : 0);
-	rc |= metric(buf, len, &off, "rtproam_ha_writes_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_writes_total", "counter",
 	    "Redis commands answered", st.writes);
-	rc |= metric(buf, len, &off, "rtproam_ha_write_errors_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_write_errors_total", "counter",
 	    "Redis commands not stored (error reply or connection lost)",
 	    st.write_errors);
-	rc |= metric(buf, len, &off, "rtproam_ha_unsent_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_unsent_total", "counter",
 	    "writes skipped while Redis was down or too slow", st.unsent);
-	rc |= metric(buf, len, &off, "rtproam_ha_inflight", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_inflight", "gauge",
 	    "Redis commands sent and not answered", st.inflight);
-	rc |= metric(buf, len, &off, "rtproam_ha_tombstones", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_tombstones", "gauge",
 	    "deleted calls whose record waits for Redis", st.tombstones);
-	rc |= metric(buf, len, &off, "rtproam_ha_reconnects_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_reconnects_total", "counter",
 	    "Redis connection attempts", st.reconnects);
-	rc |= metric(buf, len, &off, "rtproam_ha_resyncs_total", "counter",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_resyncs_total", "counter",
 	    "rewrites of every call", st.resyncs);
-	rc |= metric(buf, len, &off, "rtproam_ha_restored_calls", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_restored_calls", "gauge",
 	    "calls restored from Redis at start-up", st.restored);
-	rc |= metric(buf, len, &off, "rtproam_ha_rejected_records", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_rejected_records", "gauge",
 	    "records refused at start-up (invalid; left in Redis)", st.rejected);
-	rc |= metric(buf, len, &off, "rtproam_ha_busy_records", "gauge",
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_busy_records", "gauge",
 	    "records not restored at start-up: their ports were taken", st.busy);
 	return rc == 0 ? off : 0;
 }

@@ -9,6 +9,7 @@
  */
 #include "control/rtpp/ctl_parse.h"
 #include "lib/addr.h"
+#include "lib/ascii.h"
 
 #include <stdio.h>
 
@@ -45,18 +46,6 @@ static char
 to_upper(char c)
 {
 	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
-}
-
-static int
-hex_val(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static size_t
@@ -188,8 +177,8 @@ url_decode(const struct ctl_str *in, char *dst, size_t dstlen)
 		if (ch == '%') {
 			if (in->len - i < 3)
 				return -1;
-			hi = hex_val(in->p[i + 1]);
-			lo = hex_val(in->p[i + 2]);
+			hi = hex_digit(in->p[i + 1]);
+			lo = hex_digit(in->p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -1;
 			ch = (char)(hi << 4 | lo);
