@@ -28,28 +28,15 @@
 
 #include "lib/addr.h"
 #include "ctl_format.h"
+#include "ctl_transport.h"
 
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 #define DEFAULT_SOCKET	"udp:127.0.0.1:22222"
 #define REPLY_MAX	65536	/* a datagram: `Il` fills up to 65000 */
-#define CMD_MAX		8192	/* longer ones get E25 */
-#define UDP_TRIES	4	/* the first send and 3 retransmits */
-#define UDP_WAIT_MS	500
-#define STREAM_WAIT_MS	2000
-#define STREAM_READS	4096	/* recv() calls per reply, at most */
-#define STALE_MAX	64	/* replies to older cookies read per wait */
 #define QNAMES_PER_CMD	13	/* the relay takes at most 16 names per Q */
 #define ROWS_MAX	2048	/* media lines kept from one listing */
 #define KV_MAX		32	/* "name: value" lines of an I reply */
-
-struct target {
-	const char		*spec;
-	bool			 udp;
-	bool			 lines;		/* commands end in '\n' */
-	struct addr		 addr;		/* udp, tcp */
-	struct sockaddr_un	 sun;		/* unix, cunix */
-};
 
 static struct target	 target;
 static bool		 json;
@@ -136,185 +123,6 @@ die_usage(const char *what, const char *arg)
 	exit(EXIT_USAGE);
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;	/* cannot fail for CLOCK_MONOTONIC */
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void
-parse_target(const char *spec, struct target *t)
-{
-	const char *rest = strchr(spec, ':');
-	size_t n;
-
-	memset(t, 0, sizeof(*t));
-	t->spec = spec;
-	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "cunix:", 6) == 0) {
-		/* unix: one command per connection; cunix: lines, as tcp. */
-		t->lines = spec[0] == 'c';
-		if ((n = strlen(++rest)) == 0 || n >= sizeof(t->sun.sun_path))
-			die_usage("bad socket path", spec);
-		t->sun.sun_family = AF_UNIX;
-		memcpy(t->sun.sun_path, rest, n + 1);
-		return;
-	}
-	if (strncmp(spec, "udp:", 4) != 0 && strncmp(spec, "udp6:", 5) != 0 &&
-	    strncmp(spec, "tcp:", 4) != 0 && strncmp(spec, "tcp6:", 5) != 0)
-		die_usage("socket must start with udp:, udp6:, tcp:, tcp6:, "
-		    "unix: or cunix:", spec);
-	t->udp = spec[0] == 'u';
-	t->lines = true;
-	if (addr_parse_hostport(&t->addr, rest + 1, 22222, spec[3] == '6' ?
-	    AF_INET6 : AF_UNSPEC) != 0 || addr_port(&t->addr) == 0)
-		die_usage("bad socket address (numeric HOST:PORT)", spec);
-}
-
-static void
-sys_fail(const char *what)
-{
-	if (errno == ECONNREFUSED || errno == ENOENT)
-		fprintf(stderr, "rtproam-ctl: %s: no relay listening (%s)\n",
-		    target.spec, strerror(errno));
-	else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINPROGRESS)
-		fprintf(stderr, "rtproam-ctl: %s: no relay answering within "
-		    "%u ms\n", target.spec, STREAM_WAIT_MS);
-	else
-		fprintf(stderr, "rtproam-ctl: %s: %s: %s\n", target.spec, what,
-		    strerror(errno));
-}
-
-/*
- * UDP: "cookie command" out, "cookie reply" back. Resending the same
- * cookie is safe: the relay answers a repeat from its reply cache
- * instead of running the command twice.
- */
-static int
-udp_request(const char *cmd, size_t *rlen)
-{
-	static unsigned seq;
-	char cookie[32], dgram[CMD_MAX + 40];
-	struct pollfd pfd;
-	uint64_t deadline, now;
-	size_t clen;
-	ssize_t got;
-	unsigned try, i;
-	int fd, dlen, rc;
-
-	/* pid and sequence: unique per invocation and per command. */
-	clen = (size_t)snprintf(cookie, sizeof(cookie), "%ld_%u",
-	    (long)getpid(), ++seq);
-	dlen = snprintf(dgram, sizeof(dgram), "%s %s", cookie, cmd);
-	if (dlen < 0 || (size_t)dlen >= sizeof(dgram))
-		die_usage("command too long", NULL);
-	if ((fd = socket(addr_family(&target.addr), SOCK_DGRAM | SOCK_CLOEXEC,
-	    0)) < 0) {
-		sys_fail("socket");
-		return -1;
-	}
-	/* Connected: ICMP "port unreachable" comes back as ECONNREFUSED. */
-	if (connect(fd, &target.addr.u.sa, target.addr.len) != 0)
-		goto fail;
-	for (try = 0; try < UDP_TRIES; try++) {
-		if (send(fd, dgram, (size_t)dlen, 0) != dlen)
-			goto fail;
-		deadline = mono_ms() + UDP_WAIT_MS;
-		for (i = 0; i < STALE_MAX && (now = mono_ms()) < deadline; i++) {
-			pfd.fd = fd;
-			pfd.events = POLLIN;
-			if ((rc = poll(&pfd, 1, (int)(deadline - now))) < 0)
-				goto fail;
-			if (rc == 0)
-				break;
-			if ((got = recv(fd, reply, REPLY_MAX, 0)) < 0)
-				goto fail;
-			/* A late answer to an earlier cookie is not ours. */
-			if ((size_t)got > clen && reply[clen] == ' ' &&
-			    memcmp(reply, cookie, clen) == 0) {
-				*rlen = (size_t)got - clen - 1;
-				memmove(reply, reply + clen + 1, *rlen);
-				close(fd);
-				return 0;
-			}
-		}
-	}
-	fprintf(stderr, "rtproam-ctl: %s: no reply after %u tries of %u ms\n",
-	    target.spec, UDP_TRIES, UDP_WAIT_MS);
-	close(fd);
-	return -1;
-fail:
-	sys_fail("udp");
-	close(fd);
-	return -1;
-}
-
-/*
- * unix: one command per connection, no newline; the relay closes after
- * its reply. tcp and cunix: newline-terminated lines; we half-close after
- * ours, so the relay closes once it has answered and EOF ends the reply
- * (a multi-line reply has no other end marker).
- */
-static int
-stream_request(const char *cmd, size_t *rlen)
-{
-	struct timeval tv = { STREAM_WAIT_MS / 1000, STREAM_WAIT_MS % 1000 * 1000 };
-	const struct sockaddr *sa = &target.addr.u.sa;
-	socklen_t salen = target.addr.len;
-	uint64_t deadline = mono_ms() + STREAM_WAIT_MS;
-	char out[CMD_MAX + 2];
-	size_t len = strlen(cmd), used = 0;
-	unsigned i;
-	ssize_t n;
-	int fd;
-
-	if (len + 2 > sizeof(out))
-		die_usage("command too long", NULL);
-	memcpy(out, cmd, len);
-	if (target.lines)
-		out[len++] = '\n';
-	if (target.sun.sun_family == AF_UNIX) {
-		sa = (const struct sockaddr *)&target.sun;
-		salen = sizeof(target.sun);
-	}
-	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		sys_fail("socket");
-		return -1;
-	}
-	/*
-	 * Linux bounds connect() by SO_SNDTIMEO and each recv() by
-	 * SO_RCVTIMEO: neither a dead host nor a mute relay can hang us.
-	 */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
-	    connect(fd, sa, salen) != 0 ||
-	    send(fd, out, len, MSG_NOSIGNAL) != (ssize_t)len ||
-	    (target.lines && shutdown(fd, SHUT_WR) != 0))
-		goto fail;
-	for (i = 0; i < STREAM_READS && mono_ms() < deadline; i++) {
-		if ((n = recv(fd, reply + used, REPLY_MAX - used, 0)) < 0)
-			goto fail;
-		if (n == 0) {
-			close(fd);
-			*rlen = used;
-			return 0;
-		}
-		if ((used += (size_t)n) == REPLY_MAX)
-			break;
-	}
-	fprintf(stderr, "rtproam-ctl: %s: reply too long, or not complete "
-	    "within %u ms\n", target.spec, STREAM_WAIT_MS);
-	close(fd);
-	return -1;
-fail:
-	sys_fail("stream");
-	close(fd);
-	return -1;
-}
-
 /*
  * Send one command; the reply, NUL-terminated and without its final
  * newline, is in reply[]. Returns 0, or -1 (already reported).
@@ -322,20 +130,11 @@ fail:
 static int
 request(const char *cmd)
 {
-	size_t len = 0;
+	int rc = ctl_request(&target, cmd, reply, sizeof(reply));
 
-	if ((target.udp ? udp_request(cmd, &len) :
-	    stream_request(cmd, &len)) != 0)
-		return -1;
-	reply[len] = '\0';
-	if (len > 0 && reply[len - 1] == '\n')
-		reply[--len] = '\0';
-	if (len == 0) {
-		fprintf(stderr, "rtproam-ctl: %s: empty reply to %s\n",
-		    target.spec, cmd);
-		return -1;
-	}
-	return 0;
+	if (rc == -2)
+		die_usage("command too long", NULL);
+	return rc;
 }
 
 /* An E<n> reply: say what it means and return 1; otherwise 0. */
@@ -696,7 +495,7 @@ take_sample(struct sample *s)
 
 	if (query("I", "watch") != 0)
 		return EXIT_FAIL;
-	s->at_ms = mono_ms();
+	s->at_ms = ctl_mono_ms();
 	n = ctl_parse_kv(reply, kv, KV_MAX, &rest);
 	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		*dst[k] = 0;
@@ -804,7 +603,7 @@ main(int argc, char **argv)
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 },
 	};
-	const char *spec = DEFAULT_SOCKET, *cmd;
+	const char *spec = DEFAULT_SOCKET, *cmd, *what;
 	int ch, rc, nargs;
 
 	opterr = 0;	/* our own messages, and exit 2 */
@@ -829,7 +628,8 @@ main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		die_usage("no command given", NULL);
-	parse_target(spec, &target);
+	if ((what = ctl_target_parse(spec, &target)) != NULL)
+		die_usage(what, spec);
 	cmd = argv[optind++];
 	nargs = argc - optind;
 	argv += optind;
