@@ -10,6 +10,7 @@
  * a switch costs are a pixel wide.
  */
 #include "sim_svg.h"
+#include "sim_xml.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -66,65 +67,6 @@ struct view {
 /* ------------------------------------------------------------------ */
 /* Text                                                               */
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t
-utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0xc2 || s[0] > 0xf4)
-		return 0;
-	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/*
- * Text as XML character data or attribute value: markup characters as
- * entities; control characters and broken UTF-8, which XML forbids, as
- * '?'. The text comes from the command line (the label) and relays.
- */
-static void
-xml_text(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
-
-	while (*p != '\0') {
-		switch (*p) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			if (*p >= 0x80) {
-				if ((n = utf8_len(p)) == 0) {
-					fputc('?', f);
-					break;
-				}
-				fwrite(p, 1, n, f);
-				p += n;
-				continue;
-			}
-			fputc(*p < 0x20 ? '?' : *p, f);
-		}
-		p++;
-	}
-}
-
 static void __attribute__((format(printf, 6, 7)))
 text(FILE *f, double x, double y, const char *attrs, const char *anchor,
     const char *fmt, ...)
@@ -137,7 +79,7 @@ text(FILE *f, double x, double y, const char *attrs, const char *anchor,
 	va_end(ap);
 	fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" %s>", x, y,
 	    anchor, attrs);
-	xml_text(f, buf);
+	sim_xml_text(f, buf);
 	fputs("</text>\n", f);
 }
 
@@ -812,7 +754,7 @@ sim_svg_write(FILE *f, const struct sim_timeline *tl,
 	    " width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\">\n",
 	    SIM_SVG_WIDTH, h, SIM_SVG_WIDTH, h);
 	fputs("<title>", f);
-	xml_text(f, lines[0]);
+	sim_xml_text(f, lines[0]);
 	fputs("</title>\n", f);
 	fputs("<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n", f);
 	/* A line that starts with a space continues the one above. */
