@@ -11,6 +11,7 @@ import os
 import random
 import re
 import selectors
+import shutil
 import signal
 import socket
 import struct
@@ -568,3 +569,55 @@ def sanitizer_reports(path: Path) -> list[str]:
     return [l for l in text.splitlines()
             if re.search(r"ERROR: (Address|Leak|Thread|Memory)Sanitizer|"
                          r"runtime error:|SUMMARY: \w+Sanitizer", l)]
+
+
+# --------------------------------------------------------------------------
+# What the Kamailio + sipp tests need (test_kamailio_sipp.py,
+# test_kamailio_rtpengine.py): the same relay binary, the same tools.
+
+REPO = Path(__file__).resolve().parent.parent.parent
+KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
+SIPP = shutil.which("sipp") or "/usr/bin/sipp"
+KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
+
+
+def relay_binary(kind: str) -> str:
+    """The relay under test: rtpengine from the system, or rtproam from
+    $RTPROAM_BUILD (else build/); skips or fails with the reason."""
+    import pytest
+    if kind == "rtpengine":
+        path = shutil.which("rtpengine")
+        if not path:
+            pytest.skip("RTPROAM_E2E_RELAY=rtpengine but rtpengine is not "
+                        "installed (apt-get install rtpengine-daemon)")
+        return path
+    if kind != "rtproam":
+        pytest.fail(f"RTPROAM_E2E_RELAY={kind!r}: want rtproam or rtpengine")
+    build = os.environ.get("RTPROAM_BUILD")
+    if build:
+        path = Path(build) / "src" / "rtproam"
+        if not os.access(path, os.X_OK):
+            pytest.fail(f"RTPROAM_BUILD={build} but {path} is not executable")
+        return str(path)
+    path = REPO / "build" / "src" / "rtproam"
+    if not os.access(path, os.X_OK):
+        pytest.skip("RTPROAM_BUILD not set and no build/src/rtproam")
+    return str(path)
+
+
+def sipp_prerequisites(modules, pcap: str) -> None:
+    """Kamailio with these modules, sipp, the pcap both sides play, and
+    root (sipp's play_pcap_audio sends from a raw socket): else skip."""
+    import pytest
+    for tool in (KAMAILIO, SIPP):
+        if not os.access(tool, os.X_OK):
+            pytest.skip(f"{tool} not installed (apt-get install kamailio "
+                        "sip-tester)")
+    for mod in modules:
+        if not Path(KAMAILIO_MODULES, mod).exists():
+            pytest.skip(f"no {mod} in {KAMAILIO_MODULES}")
+    if not Path(pcap).is_file():
+        pytest.skip(f"pcap {pcap} missing")
+    if os.geteuid() != 0:
+        pytest.skip("sipp's play_pcap_audio sends from a raw socket: "
+                    "needs root (CAP_NET_RAW)")

@@ -31,15 +31,14 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from e2e_helpers import (SUMMARY, ControlTap, Proc, RtpSinks,
+from e2e_helpers import (KAMAILIO, KAMAILIO_MODULES, SIPP, SUMMARY,
+                         relay_binary, sipp_prerequisites, ControlTap, Proc, RtpSinks,
                          ephemeral_port_low, free_udp_port, parse_info,
                          parse_pcap, pick_port_block, render_template,
                          rtpp_command, sanitizer_reports, sip_ping,
@@ -67,9 +66,6 @@ UAS_IP = "127.0.2.3"
 RELAY_PORTS = 400              # relay media port range size
 TOLERANCE = 0.01               # packets/bytes: counted vs sent
 
-KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
-SIPP = shutil.which("sipp") or "/usr/bin/sipp"
-KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
 
 _RTPSTAT_RE = re.compile(
     r"RTPSTAT (\S+) RTP: (-?\d+) bytes, (-?\d+) packets, (-?\d+) errors; "
@@ -77,49 +73,11 @@ _RTPSTAT_RE = re.compile(
 
 
 def _relay_binary() -> str:
-    if RELAY_KIND == "rtpengine":
-        path = shutil.which("rtpengine")
-        if not path:
-            pytest.skip("RTPROAM_E2E_RELAY=rtpengine but rtpengine is not "
-                        "installed (apt-get install rtpengine-daemon)")
-        return path
-    if RELAY_KIND != "rtproam":
-        pytest.fail(f"RTPROAM_E2E_RELAY={RELAY_KIND!r}: want rtproam or "
-                    "rtpengine")
-    build = os.environ.get("RTPROAM_BUILD")
-    if build:
-        path = Path(build) / "src" / "rtproam"
-        if not os.access(path, os.X_OK):
-            pytest.fail(f"RTPROAM_BUILD={build} but {path} is not executable")
-    else:
-        path = REPO / "build" / "src" / "rtproam"
-        if not os.access(path, os.X_OK):
-            pytest.skip("RTPROAM_BUILD not set and no build/src/rtproam")
-    # The ng listener is new; an older build cannot take part.
-    try:
-        usage = subprocess.run([str(path), "--help"], capture_output=True,
-                               text=True, timeout=5)
-        text = usage.stdout + usage.stderr
-    except (OSError, subprocess.TimeoutExpired) as e:
-        pytest.fail(f"{path} --help: {e}")
-    if "--ng" not in text:
-        pytest.skip(f"{path} has no --ng option (ng protocol not built in)")
-    return str(path)
+    return relay_binary(RELAY_KIND)
 
 
 def _prerequisites() -> None:
-    for tool in (KAMAILIO, SIPP):
-        if not os.access(tool, os.X_OK):
-            pytest.skip(f"{tool} not installed (apt-get install kamailio "
-                        "sip-tester)")
-    for mod in ("rtpengine.so", "nathelper.so"):
-        if not Path(KAMAILIO_MODULES, mod).exists():
-            pytest.skip(f"no {mod} in {KAMAILIO_MODULES}")
-    if not Path(PCAP).is_file():
-        pytest.skip(f"pcap {PCAP} missing")
-    if os.geteuid() != 0:
-        pytest.skip("sipp's play_pcap_audio sends from a raw socket: "
-                    "needs root (CAP_NET_RAW)")
+    sipp_prerequisites(("rtpengine.so", "nathelper.so"), PCAP)
 
 
 # --------------------------------------------------------------------------

@@ -26,13 +26,13 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from e2e_helpers import (SUMMARY, ControlTap, Proc, RtpSinks,
+from e2e_helpers import (KAMAILIO, KAMAILIO_MODULES, SIPP, SUMMARY,
+                         relay_binary, sipp_prerequisites, ControlTap, Proc, RtpSinks,
                          ephemeral_port_low, free_udp_port, parse_info,
                          parse_pcap, pick_port_block, render_template,
                          rtpp_command, sanitizer_reports, sdp_media,
@@ -57,9 +57,6 @@ UAS_IP = "127.0.2.3"
 RELAY_PORTS = 400        # relay media port range size (-m/-M)
 TOLERANCE = 0.01         # packets: relayed/delivered vs sent
 
-KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
-SIPP = shutil.which("sipp") or "/usr/bin/sipp"
-KAMAILIO_MODULES = "/usr/lib/x86_64-linux-gnu/kamailio/modules"
 
 
 _render = render_template
@@ -76,39 +73,11 @@ def _ephemeral_port_low() -> int:
 
 
 def _relay_binary() -> str:
-    if RELAY_KIND == "rtpengine":
-        path = shutil.which("rtpengine")
-        if not path:
-            pytest.skip("RTPROAM_E2E_RELAY=rtpengine but rtpengine is not "
-                        "installed (apt-get install rtpengine-daemon)")
-        return path
-    if RELAY_KIND != "rtproam":
-        pytest.fail(f"RTPROAM_E2E_RELAY={RELAY_KIND!r}: want rtproam or "
-                    "rtpengine")
-    build = os.environ.get("RTPROAM_BUILD")
-    if build:
-        path = Path(build) / "src" / "rtproam"
-        if not os.access(path, os.X_OK):
-            pytest.fail(f"RTPROAM_BUILD={build} but {path} is not executable")
-        return str(path)
-    path = REPO / "build" / "src" / "rtproam"
-    if not os.access(path, os.X_OK):
-        pytest.skip("RTPROAM_BUILD not set and no build/src/rtproam")
-    return str(path)
+    return relay_binary(RELAY_KIND)
 
 
 def _prerequisites() -> None:
-    for tool in (KAMAILIO, SIPP):
-        if not os.access(tool, os.X_OK):
-            pytest.skip(f"{tool} not installed (apt-get install kamailio "
-                        "sip-tester)")
-    if not Path(KAMAILIO_MODULES, "rtpproxy.so").exists():
-        pytest.skip(f"no rtpproxy.so in {KAMAILIO_MODULES}")
-    if not Path(PCAP).is_file():
-        pytest.skip(f"pcap {PCAP} missing")
-    if os.geteuid() != 0:
-        pytest.skip("sipp's play_pcap_audio sends from a raw socket: "
-                    "needs root (CAP_NET_RAW)")
+    sipp_prerequisites(("rtpproxy.so",), PCAP)
 
 
 def _start_relay(kind: str, binary: str, ctl_port: int, port_min: int,
