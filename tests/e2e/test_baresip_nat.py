@@ -110,7 +110,10 @@ def test_router_really_moved(nat_run):
     """After the move the caller's media reaches the core only from
     uplink 2, with a new port, and the relay follows it there."""
     up1, up2 = nat_run["public"]["uplink1"], nat_run["public"]["uplink2"]
-    assert up1["to_relay_before"] >= 200 and up2["to_relay_before"] == 0
+    # The move is an instant in the test's clock, the route change one in
+    # the kernel's: a packet caught between the two may count as "before"
+    # on uplink 2 (seen once in CI), never more.
+    assert up1["to_relay_before"] >= 200 and up2["to_relay_before"] <= 1, (up1, up2)
     assert up1["to_relay_after"] == 0, up1
     assert up2["to_relay_after"] >= 100, up2
     assert up2["from_relay_after"] >= 100, up2
