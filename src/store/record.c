@@ -227,7 +227,8 @@ get_id(struct tokens *t, const char *key, char *out, size_t outlen, bool require
 
 	if (s == NULL)
 		ERR("no %s", key);
-	if (strcmp(s, "-") == 0) {
+	/* Written "-" when empty; a bare "key=" is empty too (found by fuzzing). */
+	if (*s == '\0' || strcmp(s, "-") == 0) {
 		if (required)
 			ERR("empty %s", key);
 		out[0] = '\0';
