@@ -1,5 +1,5 @@
 /*
- * fuzz_store_record.c - store_decode_call on any record a hostile Redis
+ * fuzz_store_record.c - store_decode_call (and lease_parse) on any record a hostile Redis
  * could hand back: the input is fields "name\n value\n name\n value...".
  *
  * Beyond memory safety: a record that is accepted must name only this
@@ -13,6 +13,7 @@
 
 #include "fuzz.h"
 #include "store/cmds.h"
+#include "store/lease.h"
 #include "store/record.h"
 
 #define OFF	((int64_t)1764000000000)
@@ -54,7 +55,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
-	struct store_keys k = { .node = "n1", .ttl_ms = 1000, .wall_off = OFF };
+	struct store_keys k = { .node = "n1", .group = "n1", .ttl_ms = 1000, .wall_off = OFF };
 	struct store_field f[MAXF], g[MAXF];
 	const char *p = (const char *)data, *end = p + size, *nl;
 	char err[192];
@@ -63,6 +64,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ready) {
 		setup();
 		ready = true;
+	}
+	/* The lease value is parsed from Redis too: round trip or refusal. */
+	{
+		struct lease l;
+		char val[LEASE_VALUE_MAX + 1];
+
+		if (lease_parse(p, size, &l) == 0) {
+			FUZZ_CHECK(lease_format(&l, val, sizeof(val)) == (int)size);
+			FUZZ_CHECK(memcmp(val, p, size) == 0);
+		}
 	}
 	/* Split into name/value pairs at newlines. */
 	while (p < end && n < MAXF) {
@@ -76,7 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = nl ? nl + 1 : end;
 		n++;
 	}
-	if (store_decode_call(f, n, "c1", 2, "n1", &cfg, OFF, &a, err, sizeof(err)) != 0)
+	if (store_decode_call(f, n, "c1", 2, &cfg, OFF, &a, err, sizeof(err)) != 0)
 		return 0;
 	FUZZ_CHECK(a.nmedia > 0 && a.nmedia <= SAVED_MEDIA_MAX);
 	for (i = 0; i < a.nmedia; i++)
@@ -86,7 +97,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	store_batch_reset(&ba);
 	FUZZ_CHECK(store_cmds_call(&ba, &k, &a) == 0);
 	m = fields_of(&ba, g);
-	FUZZ_CHECK(store_decode_call(g, m, "c1", 2, "n1", &cfg, OFF, &b, err,
+	FUZZ_CHECK(store_decode_call(g, m, "c1", 2, &cfg, OFF, &b, err,
 	    sizeof(err)) == 0);
 	store_batch_reset(&bb);
 	FUZZ_CHECK(store_cmds_call(&bb, &k, &b) == 0);

@@ -334,6 +334,8 @@ media_new(struct call_ctx *ctx, struct call *c, const struct media_request *r,
 
 	if (ctx->shutting_down)
 		return CALL_ERR_SHUTDOWN;
+	if (ctx->standby)
+		return CALL_ERR_STANDBY;
 	if (c == NULL && ctx->cfg->max_calls &&
 	    ctx->calls.ncalls >= ctx->cfg->max_calls) {
 		ctx->refused[REFUSED_MAX_CALLS]++;

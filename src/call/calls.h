@@ -43,6 +43,7 @@ enum call_err {
 	CALL_ERR_SHUTDOWN,	/* no new calls while stopping */
 	CALL_ERR_NO_LOCAL_AF,	/* no media address of the family asked for */
 	CALL_ERR_NO_RECORDER,	/* recording asked, no --record-dir */
+	CALL_ERR_STANDBY,	/* an HA standby: no calls until it takes over */
 };
 
 struct call_ctx;
@@ -79,6 +80,7 @@ struct call_ctx {
 	unsigned		 next_worker;
 	struct recorder		*rec;		/* NULL: no --record-dir */
 	bool			 shutting_down;
+	bool			 standby;	/* --ha standby, not (yet) the owner */
 	const struct call_hooks	*hooks;		/* NULL: nobody listens */
 	call_timeout_fn		 on_timeout;	/* NULL: nobody to tell */
 	void			*on_timeout_arg;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ascii.h"
 #include "lib/log.h"
 
 enum {
@@ -18,7 +19,7 @@ enum {
 	OPT_LOG, OPT_METRICS, OPT_JB, OPT_JB_DEPTH, OPT_JB_MAX,
 	OPT_MAX_CMD_RATE, OPT_RECORD_DIR, OPT_NG, OPT_DELETE_DELAY,
 	OPT_REDIS, OPT_REDIS_PASSWORD_FILE, OPT_NODE_ID, OPT_REDIS_REFRESH,
-	OPT_REDIS_TTL,
+	OPT_REDIS_TTL, OPT_HA, OPT_HA_GROUP, OPT_HA_LEASE, OPT_FREEBIND,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +64,10 @@ static const struct option long_options[] = {
 	{ "node-id",		required_argument, NULL, OPT_NODE_ID },
 	{ "redis-refresh",	required_argument, NULL, OPT_REDIS_REFRESH },
 	{ "redis-ttl",		required_argument, NULL, OPT_REDIS_TTL },
+	{ "ha",			required_argument, NULL, OPT_HA },
+	{ "ha-group",		required_argument, NULL, OPT_HA_GROUP },
+	{ "ha-lease-ms",	required_argument, NULL, OPT_HA_LEASE },
+	{ "freebind",		no_argument,	   NULL, OPT_FREEBIND },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "config",		required_argument, NULL, 'c' },
@@ -127,7 +132,16 @@ config_usage(FILE *out, const char *prog)
 "                              or unix:PATH[?db=N]; the password comes from\n"
 "                              --redis-password-file or RTPROAM_REDIS_PASSWORD\n"
 "      --redis-password-file PATH  read the Redis password from this file\n"
-"      --node-id ID            this relay's key space in Redis [rtproam]\n"
+"      --node-id ID            this relay's name in Redis [rtproam]\n"
+"      --ha-group NAME         the calls' key space, shared by an active relay\n"
+"                              and its standby [= --node-id]\n"
+"      --ha MODE               active: own the group's calls at start (unless\n"
+"                              another node holds its lease); standby: wait,\n"
+"                              take over when the owner's lease expires [active]\n"
+"      --ha-lease-ms MS        how long an owner's lease lasts unrenewed [3000]\n"
+"      --freebind              bind sockets to addresses not (yet) on this\n"
+"                              host (IP_FREEBIND): a service address that\n"
+"                              keepalived moves\n"
 "      --redis-refresh SECONDS rewrite live calls' evidence this often [30]\n"
 "      --redis-ttl SECONDS     a record outlives its last refresh this long [600]\n"
 "\n"
@@ -159,6 +173,7 @@ config_default(struct config *c)
 	c->node_id = "rtproam";
 	c->redis_refresh_s = 30;
 	c->redis_ttl_s = 600;
+	c->ha_lease_ms = 3000;
 	latch_config_default(&c->latch);
 	jbuf_config_default(&c->jb);
 	c->jb.mode = JBUF_OFF;
@@ -202,14 +217,10 @@ parse_addr_pair(const char *arg, struct addr *dst, unsigned *n)
 	return 0;
 }
 
-/* The node id names a Redis key space: no glob or separator characters. */
 static bool
 node_id_ok(const char *s)
 {
-	size_t n = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789._-");
-
-	return n > 0 && n <= 64 && s[n] == '\0';
+	return ascii_name_ok(s, strlen(s));
 }
 
 #define USAGE_ERR(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -382,6 +393,24 @@ config_parse_args(struct config *c, int argc, char **argv, char *err,
 				USAGE_ERR("--node-id: 1..64 of A-Z a-z 0-9 . _ -: %s", optarg);
 			c->node_id = optarg;
 			break;
+		case OPT_HA_GROUP:
+			if (!node_id_ok(optarg))
+				USAGE_ERR("--ha-group: 1..64 of A-Z a-z 0-9 . _ -: %s", optarg);
+			c->ha_group = optarg;
+			break;
+		case OPT_HA:
+			if (strcmp(optarg, "active") != 0 && strcmp(optarg, "standby") != 0)
+				USAGE_ERR("--ha: active or standby: %s", optarg);
+			c->ha_standby = optarg[0] == 's';
+			break;
+		case OPT_HA_LEASE:
+			if (parse_uint(optarg, 500, 60000, &v) != 0)
+				USAGE_ERR("--ha-lease-ms: 500..60000: %s", optarg);
+			c->ha_lease_ms = (unsigned)v;
+			break;
+		case OPT_FREEBIND:
+			c->freebind = true;
+			break;
 		case OPT_REDIS_REFRESH:
 		case OPT_REDIS_TTL:
 			if (parse_uint(optarg, ch == OPT_REDIS_TTL ? 10 : 1, 86400, &v) != 0)
@@ -490,6 +519,10 @@ config_finish(struct config *c, char *err, size_t errlen)
 	if (c->redis != NULL && c->redis_ttl_s <= c->redis_refresh_s)
 		USAGE_ERR("--redis-ttl %u must be longer than --redis-refresh %u",
 		    c->redis_ttl_s, c->redis_refresh_s);
+	if (c->ha_group == NULL)
+		c->ha_group = c->node_id;
+	if (c->ha_standby && c->redis == NULL)
+		USAGE_ERR("--ha standby needs --redis: the calls it takes over are there");
 	if (c->log_target == NULL)
 		c->log_target = c->foreground ? "stderr" : "syslog";
 	return 0;

@@ -64,9 +64,13 @@ struct config {
 	/* HA (store/): NULL redis = no Redis code runs at all. */
 	const char	*redis;			/* redis://... or unix:... */
 	const char	*redis_password_file;
-	const char	*node_id;		/* key space rtproam:<node-id>: */
+	const char	*node_id;		/* who writes (the record's `own`) */
+	const char	*ha_group;		/* key space rtproam:<group>: [node_id] */
+	bool		 ha_standby;		/* --ha standby */
+	unsigned	 ha_lease_ms;
 	unsigned	 redis_refresh_s;
 	unsigned	 redis_ttl_s;
+	bool		 freebind;		/* IP_FREEBIND on every socket */
 
 	struct latch_config latch;
 	struct jbuf_config jb;			/* mode JBUF_OFF unless asked for */

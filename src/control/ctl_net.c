@@ -133,7 +133,8 @@ endpoint_close(struct ctl_net *n, struct endpoint *ep)
 
 /* Open one -s or --ng socket. Returns an endpoint or NULL with err filled. */
 static struct endpoint *
-open_one(const char *spec, enum ctl_proto proto, char *err, size_t errlen)
+open_one(const char *spec, enum ctl_proto proto, bool freebind, char *err,
+    size_t errlen)
 {
 	struct endpoint *ep;
 	struct sockaddr_un sun;
@@ -155,6 +156,9 @@ open_one(const char *spec, enum ctl_proto proto, char *err, size_t errlen)
 		if ((fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 			goto syserr;
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+		/* A standby binds the service address before keepalived moves it here. */
+		if (freebind)
+			(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
 		/* On a wildcard address, learn where each request arrived. */
 		if (type == SOCK_DGRAM && addr_is_any(&a))
 			(void)setsockopt(fd, family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
@@ -228,7 +232,8 @@ ctl_net_open(const struct config *cfg, int epfd, char *err, size_t errlen)
 		bool ng = i >= cfg->nctl;
 		const char *spec = ng ? cfg->ng[i - cfg->nctl] : cfg->ctl[i];
 
-		if ((ep = open_one(spec, ng ? PROTO_NG : PROTO_RTPP, err, errlen)) == NULL ||
+		if ((ep = open_one(spec, ng ? PROTO_NG : PROTO_RTPP, cfg->freebind, err,
+		    errlen)) == NULL ||
 		    watch(n, ep) != 0) {
 			if (ep)
 				endpoint_close(n, ep);

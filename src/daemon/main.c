@@ -161,6 +161,7 @@ run(struct config *cfg)
 		goto out;
 	}
 	ctx.on_timeout = ctl_rtpp_on_timeout;
+	ctx.ports.freebind = cfg->freebind;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -261,8 +262,14 @@ run(struct config *cfg)
 			}
 		}
 		store_after_batch(store);
+		if (store_should_stop(store))
+			running = false;
 	}
-	rc = 0;
+	/*
+	 * Fenced (another relay owns our calls): EX_TEMPFAIL. Restarted by a
+	 * supervisor, it waits as a standby while the other node holds the lease.
+	 */
+	rc = store_should_stop(store) ? 75 : 0;
 out:
 	ctx.shutting_down = true;
 	/* First: ending the calls here must not delete their records. */

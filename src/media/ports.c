@@ -53,7 +53,7 @@ next_random(struct ports *p)
 
 /* A bound socket, or -1 with errno set. */
 static int
-bind_udp(const struct addr *local, uint16_t port)
+bind_udp(const struct addr *local, uint16_t port, bool freebind)
 {
 	struct addr a = *local;
 	int fd, on = 1, saved;
@@ -64,6 +64,9 @@ bind_udp(const struct addr *local, uint16_t port)
 		return -1;
 	if (addr_family(&a) == AF_INET6)
 		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	/* Linux honours IP_FREEBIND on IPv6 sockets too. */
+	if (freebind)
+		(void)setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on));
 	if (bind(fd, &a.u.sa, a.len) != 0) {
 		saved = errno;
 		close(fd);
@@ -75,13 +78,13 @@ bind_udp(const struct addr *local, uint16_t port)
 
 /* RTP on `port`, RTCP on port + 1: both or neither, -1 with errno set. */
 static int
-bind_pair(const struct addr *local, uint16_t port, int fds[2])
+bind_pair(const struct addr *local, uint16_t port, bool freebind, int fds[2])
 {
 	int saved;
 
-	if ((fds[0] = bind_udp(local, port)) < 0)
+	if ((fds[0] = bind_udp(local, port, freebind)) < 0)
 		return -1;
-	if ((fds[1] = bind_udp(local, (uint16_t)(port + 1))) < 0) {
+	if ((fds[1] = bind_udp(local, (uint16_t)(port + 1), freebind)) < 0) {
 		saved = errno;
 		close(fds[0]);
 		errno = saved;
@@ -118,7 +121,7 @@ ports_open_pair(struct ports *p, const struct addr *local, int fds[2])
 		if (p->busy[idx])
 			continue;
 		port = (uint16_t)(p->min + 2 * idx);
-		if (bind_pair(local, port, fds) != 0) {
+		if (bind_pair(local, port, p->freebind, fds) != 0) {
 			if (try_next_port(errno))
 				continue;
 			break;		/* errno says why */
@@ -148,7 +151,7 @@ ports_open_at(struct ports *p, const struct addr *local, uint16_t port, int fds[
 	pthread_mutex_lock(&p->lock);
 	if (p->busy[idx])
 		errno = EADDRINUSE;
-	else if (bind_pair(local, port, fds) == 0) {
+	else if (bind_pair(local, port, p->freebind, fds) == 0) {
 		p->busy[idx] = 1;
 		p->used++;
 		got = port;

@@ -7,6 +7,7 @@
 #define RTPROAM_PORTS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/addr.h"
@@ -23,6 +24,7 @@ struct ports {
 	unsigned	 used;
 	uint8_t		*busy;		/* one byte per pair */
 	uint64_t	 rng;		/* xorshift state */
+	bool		 freebind;	/* --freebind: the address may not be here yet */
 };
 
 int	ports_init(struct ports *p, uint16_t min, uint16_t max);

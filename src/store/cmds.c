@@ -17,9 +17,9 @@ store_batch_reset(struct store_batch *b)
 }
 
 int
-store_key_prefix(const char *node, char *buf, size_t len)
+store_key_prefix(const char *group, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "rtproam:%s:call:", node);
+	int n = snprintf(buf, len, "rtproam:%s:call:", group);
 
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
@@ -69,7 +69,7 @@ static void
 arg_key(struct building *w, const struct store_keys *k, const char *callid)
 {
 	char key[sizeof("rtproam::call:") + 64 + SAVED_ID_MAX];
-	int n = store_key_prefix(k->node, key, sizeof(key));
+	int n = store_key_prefix(k->group, key, sizeof(key));
 	size_t len = strlen(callid);
 
 	if (n < 0 || (size_t)n + len > sizeof(key)) {
@@ -258,4 +258,47 @@ store_cmds_call_deleted(struct store_batch *b, const struct store_keys *k,
 	arg_str(&w, "UNLINK");
 	arg_key(&w, k, callid);
 	return commit(&w);
+}
+
+int
+store_lease_keys(const char *group, char *lease, char *epoch, size_t len)
+{
+	int a = snprintf(lease, len, "rtproam:%s:lease", group);
+	int b = snprintf(epoch, len, "rtproam:%s:epoch", group);
+
+	return a < 0 || b < 0 || (size_t)a >= len || (size_t)b >= len ? -1 : 0;
+}
+
+static void
+guard_arg(struct store_guarded *g, const char *p, size_t len)
+{
+	g->argv[g->argc] = p;
+	g->argvlen[g->argc++] = len;
+}
+
+void
+store_cmds_guard(const struct store_batch *b, const char *sha,
+    const char *lease_key, const char *lease_value, struct store_guarded *out)
+{
+	const struct store_cmd *c;
+	unsigned i, j;
+	int n;
+
+	out->argc = 0;
+	guard_arg(out, "EVALSHA", 7);
+	guard_arg(out, sha, strlen(sha));
+	guard_arg(out, "1", 1);
+	guard_arg(out, lease_key, strlen(lease_key));
+	guard_arg(out, lease_value, strlen(lease_value));
+	for (i = 0; i < b->n; i++) {
+		c = &b->cmd[i];
+		if (c->argc == 1 && ((c->argvlen[0] == 5 &&
+		    memcmp(c->argv[0], "MULTI", 5) == 0) || (c->argvlen[0] == 4 &&
+		    memcmp(c->argv[0], "EXEC", 4) == 0)))
+			continue;
+		n = snprintf(out->counts[i], sizeof(out->counts[i]), "%u", c->argc);
+		guard_arg(out, out->counts[i], (size_t)n);
+		for (j = 0; j < c->argc; j++)
+			guard_arg(out, c->argv[j], c->argvlen[j]);
+	}
 }

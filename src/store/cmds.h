@@ -19,7 +19,8 @@
  *   deleted or timed out:
  *       UNLINK <key>
  *
- * Key: rtproam:<node-id>:call:<Call-ID>. Arguments are counted bytes, so
+ * Key: rtproam:<group>:call:<Call-ID> (the group is the node id unless
+ * --ha-group says otherwise). Arguments are counted bytes, so
  * a Call-ID may hold any byte Redis can store.
  */
 #ifndef RTPROAM_STORE_CMDS_H
@@ -51,7 +52,8 @@ struct store_batch {
 
 /* What every command needs: the key space, the owner, times. */
 struct store_keys {
-	const char	*node;		/* node id */
+	const char	*node;		/* node id: the records' `own` */
+	const char	*group;		/* HA group: the key space */
 	uint64_t	 ttl_ms;	/* PEXPIRE */
 	int64_t		 wall_off;	/* wall-clock ms minus monotonic ms */
 };
@@ -68,7 +70,29 @@ int	store_cmds_media_deleted(struct store_batch *b, const struct store_keys *k,
 int	store_cmds_call_deleted(struct store_batch *b, const struct store_keys *k,
 	    const char *callid);
 
-/* "rtproam:<node>:call:" into buf; the length or -1. */
-int	store_key_prefix(const char *node, char *buf, size_t len);
+/*
+ * A batch as one guarded write (lease.h, fencing): EVALSHA <sha> 1 <lease
+ * key> <lease value>, then per command its argument count and arguments.
+ * MULTI and EXEC are left out: a script is atomic. The arguments point
+ * into the batch, which must outlive `out`.
+ */
+#define STORE_GUARDED_ARGS	(5 + STORE_BATCH_CMDS * (STORE_CMD_ARGS + 1))
+
+struct store_guarded {
+	unsigned	 argc;
+	const char	*argv[STORE_GUARDED_ARGS];
+	size_t		 argvlen[STORE_GUARDED_ARGS];
+	char		 counts[STORE_BATCH_CMDS][8];
+};
+
+void	store_cmds_guard(const struct store_batch *b, const char *sha,
+	    const char *lease_key, const char *lease_value,
+	    struct store_guarded *out);
+
+/* "rtproam:<group>:lease" and "rtproam:<group>:epoch"; 0 or -1. */
+int	store_lease_keys(const char *group, char *lease, char *epoch, size_t len);
+
+/* "rtproam:<group>:call:" into buf; the length or -1. */
+int	store_key_prefix(const char *group, char *buf, size_t len);
 
 #endif

@@ -28,6 +28,13 @@ rconn_init(struct rconn *rc, const struct store_target *t, const char *password,
 	rc->backoff_ms = RCONN_BACKOFF_MIN_MS;
 }
 
+void
+rconn_scripts(struct rconn *rc, const char *const *scripts, unsigned n)
+{
+	rc->scripts = scripts;
+	rc->nscripts = n > RCONN_MAX_SCRIPTS ? RCONN_MAX_SCRIPTS : n;
+}
+
 /* ---- the five event hooks hiredis calls ---- */
 
 static void
@@ -143,20 +150,38 @@ on_disconnect(const redisAsyncContext *ac, int status)
 	    ac->errstr[0] ? ac->errstr : "connection lost");
 }
 
+/* The oldest command in flight is answered: who wanted to know. */
+static rconn_reply_fn *
+pop_inflight(struct rconn *rc)
+{
+	rconn_reply_fn *fn = NULL;
+
+	if (rc->inflight > 0) {
+		fn = rc->reply_fn[rc->head];
+		rc->head = (rc->head + 1) % RCONN_MAX_INFLIGHT;
+		rc->inflight--;
+	}
+	return fn;
+}
+
 static void
 on_reply(redisAsyncContext *ac, void *r, void *priv)
 {
 	struct rconn *rc = priv;
 	redisReply *reply = r;
+	rconn_reply_fn *fn = pop_inflight(rc);
 
 	(void)ac;
-	if (rc->inflight > 0) {
-		rc->head = (rc->head + 1) % RCONN_MAX_INFLIGHT;
-		rc->inflight--;
-	}
 	/* NULL: the connection went before the reply; an error: not stored. */
-	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR)
 		rc->failures++;
+	else
+		rc->replies++;
+	if (fn != NULL) {
+		fn(rc->arg, reply);
+		return;
+	}
+	if (reply == NULL || reply->type == REDIS_REPLY_ERROR) {
 		if (reply != NULL) {
 			static struct log_limit lim;
 
@@ -164,10 +189,9 @@ on_reply(redisAsyncContext *ac, void *r, void *priv)
 			    (int)(reply->len > 200 ? 200 : reply->len), reply->str);
 		}
 		if (rc->on_failure)
-			rc->on_failure(rc->arg);
-		return;
+			rc->on_failure(rc->arg, reply ? reply->str : NULL,
+			    reply ? reply->len : 0);
 	}
-	rc->replies++;
 }
 
 /*
@@ -181,10 +205,7 @@ on_handshake(redisAsyncContext *ac, void *r, void *priv)
 	struct rconn *rc = priv;
 	redisReply *reply = r;
 
-	if (rc->inflight > 0) {
-		rc->head = (rc->head + 1) % RCONN_MAX_INFLIGHT;
-		rc->inflight--;
-	}
+	(void)pop_inflight(rc);
 	if (reply == NULL)
 		return;
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -202,15 +223,39 @@ on_handshake(redisAsyncContext *ac, void *r, void *priv)
 	}
 }
 
-static int
-send_cb(struct rconn *rc, redisCallbackFn *cb, unsigned argc, const char **argv,
-    const size_t *len, uint64_t now)
+/* SCRIPT LOAD answered with the script's SHA1, in the order sent. */
+static void
+on_script(redisAsyncContext *ac, void *r, void *priv)
 {
+	struct rconn *rc = priv;
+	redisReply *reply = r;
+
+	if (reply != NULL && reply->type == REDIS_REPLY_STRING &&
+	    reply->len == RCONN_SHA_LEN && rc->sha_next < rc->nscripts) {
+		memcpy(rc->sha[rc->sha_next], reply->str, RCONN_SHA_LEN);
+		rc->sha[rc->sha_next++][RCONN_SHA_LEN] = '\0';
+	} else if (reply != NULL && reply->type != REDIS_REPLY_ERROR) {
+		/* Not an error, not a SHA1: refuse the connection all the same. */
+		snprintf(rc->hs_why, sizeof(rc->hs_why), "SCRIPT LOAD: unexpected reply");
+		redisAsyncDisconnect(ac);
+		(void)pop_inflight(rc);
+		return;
+	}
+	on_handshake(ac, r, priv);
+}
+
+static int
+send_cb(struct rconn *rc, redisCallbackFn *cb, rconn_reply_fn *fn, unsigned argc,
+    const char **argv, const size_t *len, uint64_t now)
+{
+	unsigned slot = (rc->head + rc->inflight) % RCONN_MAX_INFLIGHT;
+
 	if (rc->ac == NULL || rc->inflight >= RCONN_MAX_INFLIGHT)
 		return -1;
 	if (redisAsyncCommandArgv(rc->ac, cb, rc, (int)argc, argv, len) != REDIS_OK)
 		return -1;
-	rc->sent_ms[(rc->head + rc->inflight) % RCONN_MAX_INFLIGHT] = now;
+	rc->sent_ms[slot] = now;
+	rc->reply_fn[slot] = fn;
 	rc->inflight++;
 	return 0;
 }
@@ -229,7 +274,7 @@ send_words(struct rconn *rc, uint64_t now, unsigned argc, ...)
 		len[i] = strlen(argv[i]);
 	}
 	va_end(ap);
-	return send_cb(rc, on_handshake, argc, argv, len, now);
+	return send_cb(rc, on_handshake, NULL, argc, argv, len, now);
 }
 
 static void
@@ -276,6 +321,13 @@ connect_now(struct rconn *rc, uint64_t now)
 		(void)send_words(rc, now, 2, "AUTH", rc->password);
 	if (t->db != 0)
 		(void)send_words(rc, now, 2, "SELECT", db);
+	rc->sha_next = 0;
+	for (unsigned i = 0; i < rc->nscripts; i++) {
+		const char *argv[3] = { "SCRIPT", "LOAD", rc->scripts[i] };
+		size_t len[3] = { 6, 4, strlen(rc->scripts[i]) };
+
+		(void)send_cb(rc, on_script, NULL, 3, argv, len, now);
+	}
 	(void)send_words(rc, now, 3, "CLIENT", "SETNAME", rc->client_name);
 }
 
@@ -332,7 +384,14 @@ int
 rconn_send(struct rconn *rc, unsigned argc, const char **argv,
     const size_t *argvlen, uint64_t now)
 {
+	return rconn_send_fn(rc, NULL, argc, argv, argvlen, now);
+}
+
+int
+rconn_send_fn(struct rconn *rc, rconn_reply_fn *fn, unsigned argc,
+    const char **argv, const size_t *argvlen, uint64_t now)
+{
 	if (!rc->up)
 		return -1;	/* written by the rewrite once it is up */
-	return send_cb(rc, on_reply, argc, argv, argvlen, now);
+	return send_cb(rc, on_reply, fn, argc, argv, argvlen, now);
 }

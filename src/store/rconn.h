@@ -20,6 +20,13 @@
 #include "store/target.h"
 
 struct redisAsyncContext;
+struct redisReply;
+
+#define RCONN_MAX_SCRIPTS	4
+#define RCONN_SHA_LEN		40
+
+/* Told of one command's reply: NULL when the connection went first. */
+typedef void rconn_reply_fn(void *arg, struct redisReply *reply);
 
 #define RCONN_MAX_INFLIGHT	10000
 #define RCONN_CONNECT_MS	500
@@ -31,6 +38,10 @@ struct rconn {
 	const struct store_target *target;
 	const char	*password;	/* NULL: no AUTH */
 	const char	*client_name;
+	const char *const *scripts;	/* SCRIPT LOADed on every connection */
+	unsigned	 nscripts;
+	char		 sha[RCONN_MAX_SCRIPTS][RCONN_SHA_LEN + 1];
+	unsigned	 sha_next;
 	int		 epfd;
 	char		 tag;		/* &tag is its epoll data */
 
@@ -44,22 +55,28 @@ struct rconn {
 	uint64_t	 next_try_ms;
 	uint64_t	 backoff_ms;
 
-	/* Send times of the commands in flight (replies come in order). */
+	/* The commands in flight (replies come in order): sent when, told whom. */
 	uint64_t	 sent_ms[RCONN_MAX_INFLIGHT];
+	rconn_reply_fn	*reply_fn[RCONN_MAX_INFLIGHT];
 	unsigned	 head, inflight;
 
 	uint64_t	 replies, failures, reconnects;
 	char		 why[128];	/* the last reason it went down */
 	char		 hs_why[128];	/* AUTH or SELECT refused: why */
 
-	/* Told of each transition, and of each command that was not stored. */
+	/*
+	 * Told of each transition, and of each command that was not stored:
+	 * Redis' error text, or NULL when the connection was lost.
+	 */
 	void		(*on_state)(void *arg, bool up);
-	void		(*on_failure)(void *arg);
+	void		(*on_failure)(void *arg, const char *err, size_t len);
 	void		*arg;
 };
 
 void	rconn_init(struct rconn *rc, const struct store_target *t,
 	    const char *password, const char *client_name, int epfd);
+/* Scripts (at most RCONN_MAX_SCRIPTS) whose SHA1s rc->sha[] will hold. */
+void	rconn_scripts(struct rconn *rc, const char *const *scripts, unsigned n);
 /* Drop the connection (callbacks get NULL replies first). */
 void	rconn_close(struct rconn *rc);
 void	rconn_event(struct rconn *rc, uint32_t events);
@@ -67,8 +84,13 @@ void	rconn_event(struct rconn *rc, uint32_t events);
 void	rconn_tick(struct rconn *rc, uint64_t now);
 /* Connect when due (call after each epoll batch). */
 void	rconn_after_batch(struct rconn *rc, uint64_t now);
-/* Queue one command; -1 when down or RCONN_MAX_INFLIGHT are in flight. */
+/*
+ * Queue one command; -1 when down or RCONN_MAX_INFLIGHT are in flight.
+ * With fn, fn hears the reply (whatever it is) instead of on_failure.
+ */
 int	rconn_send(struct rconn *rc, unsigned argc, const char **argv,
 	    const size_t *argvlen, uint64_t now);
+int	rconn_send_fn(struct rconn *rc, rconn_reply_fn *fn, unsigned argc,
+	    const char **argv, const size_t *argvlen, uint64_t now);
 
 #endif

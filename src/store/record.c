@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/textbuf.h"
 #include "lib/ascii.h"
+#include "lib/textbuf.h"
 
 #define MAX_TOKENS	32
 #define ERR(...)	do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
@@ -602,7 +602,7 @@ check_ports(const struct call_saved *out, char *err, size_t errlen)
 
 int
 store_decode_call(const struct store_field *f, unsigned n, const char *cid,
-    size_t cid_len, const char *node, const struct config *cfg,
+    size_t cid_len, const struct config *cfg,
     int64_t wall_off, struct call_saved *out, char *err, size_t errlen)
 {
 	struct store_field_seen { bool v, cid, own, created, nt; } hs = { 0 };
@@ -630,8 +630,9 @@ store_decode_call(const struct store_field *f, unsigned n, const char *cid,
 				ERR("cid does not match the key");
 			hs.cid = true;
 		} else if (field_is(&f[i], "own")) {
-			if (hs.own || !value_is(&f[i], node, strlen(node)))
-				ERR("record of another node");
+			/* Any node of the group: a standby restores the active's. */
+			if (hs.own || !ascii_name_ok(f[i].val, f[i].val_len))
+				ERR("bad own");
 			hs.own = true;
 		} else if (field_is(&f[i], "created")) {
 			if (hs.created || f[i].val_len == 0 || f[i].val_len >= sizeof(num))

@@ -64,12 +64,12 @@ int	store_encode_leg(const struct leg_saved *l, int64_t wall_off, char *buf,
 /*
  * Decode and validate a whole record: every field HGETALL returned for the
  * key of Call-ID `cid` (cid_len bytes). cfg gives the port range and
- * interfaces a leg must use, node the owner it must name. Returns 0, or -1
+ * interfaces a leg must use; `own` may name any node of the group (a
+ * standby takes over what the active one wrote). Returns 0, or -1
  * with a reason in err.
  */
 int	store_decode_call(const struct store_field *f, unsigned n,
-	    const char *cid, size_t cid_len, const char *node,
-	    const struct config *cfg, int64_t wall_off, struct call_saved *out,
+	    const char *cid, size_t cid_len, const struct config *cfg, int64_t wall_off, struct call_saved *out,
 	    char *err, size_t errlen);
 
 #endif

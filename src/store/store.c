@@ -57,23 +57,30 @@ mark_dirty(struct store *s)
 	s->resync_due = true;
 }
 
-/* Send what b holds; false (and a rewrite pending) if not all of it went. */
+/*
+ * Send what b holds as one guarded write (cmds.h: only while our lease
+ * holds); false (and a rewrite pending) if it could not go.
+ */
 static bool
 send_batch(struct store *s, struct store_batch *b)
 {
-	uint64_t now = now_ms();
-	unsigned i;
+	static struct store_guarded g;
 
-	for (i = 0; i < b->n; i++) {
-		if (rconn_send(&s->rc, b->cmd[i].argc, b->cmd[i].argv,
-		    b->cmd[i].argvlen, now) != 0) {
-			s->unsent += b->n - i;
-			mark_dirty(s);
-			store_batch_reset(b);
-			return false;
-		}
+	if (b->n == 0)
+		return true;
+	if (!s->have_lease || s->role != HA_ACTIVE) {
+		s->unsent += b->n;
+		mark_dirty(s);
+		store_batch_reset(b);
+		return false;
 	}
+	store_cmds_guard(b, s->rc.sha[LEASE_GUARD], s->lease_key, s->lease_val, &g);
 	store_batch_reset(b);
+	if (rconn_send(&s->rc, g.argc, g.argv, g.argvlen, now_ms()) != 0) {
+		s->unsent++;
+		mark_dirty(s);
+		return false;
+	}
 	return true;
 }
 
@@ -229,7 +236,7 @@ resync_slice(struct store *s)
 
 	if (!s->resyncing) {
 		/* At most one a second: failing writes must not become a storm. */
-		if (!s->resync_due || !s->rc.up ||
+		if (!s->resync_due || !s->rc.up || !s->have_lease ||
 		    now_ms() - s->last_resync_ms < 1000)
 			return;
 		s->last_resync_ms = now_ms();
@@ -278,9 +285,10 @@ on_state(void *arg, bool up)
 }
 
 static void
-on_failure(void *arg)
+on_failure(void *arg, const char *err, size_t len)
 {
 	mark_dirty(arg);
+	store_ha_failure(arg, err, len);
 }
 
 /* ---- epoll ---- */
@@ -293,6 +301,7 @@ tick(struct store *s, uint64_t now)
 	if (read(s->tfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_warn("store timer: %s", strerror(errno));
 	rconn_tick(&s->rc, now);
+	store_ha_tick(s, now);
 	if (!s->rc.up && !s->logged_down && s->rc.why[0] &&
 	    now - s->started_ms > RCONN_CONNECT_MS) {
 		/* Never up since start: say so once. */
@@ -351,7 +360,22 @@ store_after_batch(struct store *s)
 	s->nqueue = 0;
 	if (s->sweep_due && now - s->last_sweep_ms >= SWEEP_MIN_MS)
 		sweep(s, now);
+	if (s->takeover_due) {
+		s->takeover_due = false;
+		store_takeover(s);
+	}
+	s->ctx->standby = s->role != HA_ACTIVE;
+	if (s->reload_scripts) {
+		s->reload_scripts = false;
+		rconn_close(&s->rc);	/* the next connection loads them again */
+	}
 	rconn_after_batch(&s->rc, now);
+}
+
+bool
+store_should_stop(const struct store *s)
+{
+	return s != NULL && s->stop;
 }
 
 /* ---- set-up ---- */
@@ -411,7 +435,9 @@ store_new(const struct config *cfg, char *err, size_t errlen)
 	if (read_password(cfg, &s->password, err, errlen) != 0)
 		goto fail;
 	store_target_str(&s->target, s->target_str, sizeof(s->target_str));
-	if (store_key_prefix(cfg->node_id, s->prefix, sizeof(s->prefix)) < 0 ||
+	if (store_key_prefix(cfg->ha_group, s->prefix, sizeof(s->prefix)) < 0 ||
+	    store_lease_keys(cfg->ha_group, s->lease_key, s->epoch_key,
+	    sizeof(s->lease_key)) != 0 ||
 	    (s->batch = malloc(sizeof(*s->batch))) == NULL ||
 	    (s->scratch = malloc(sizeof(*s->scratch))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -419,6 +445,7 @@ store_new(const struct config *cfg, char *err, size_t errlen)
 	}
 	snprintf(s->client_name, sizeof(s->client_name), "rtproam-%s", cfg->node_id);
 	s->keys.node = cfg->node_id;
+	s->keys.group = cfg->ha_group;
 	s->keys.ttl_ms = 1000ull * cfg->redis_ttl_s;
 	return s;
 fail:
@@ -456,6 +483,7 @@ store_start(struct store *s, struct call_ctx *ctx, int epfd, char *err,
 		return -1;
 	}
 	rconn_init(&s->rc, &s->target, s->password, s->client_name, epfd);
+	rconn_scripts(&s->rc, lease_scripts, LEASE_NSCRIPTS);
 	s->rc.on_state = on_state;
 	s->rc.on_failure = on_failure;
 	s->rc.arg = s;
@@ -469,6 +497,8 @@ store_start(struct store *s, struct call_ctx *ctx, int epfd, char *err,
 	s->started_ms = now_ms();
 	s->since_ms = store_wall_ms();
 	s->next_refresh_ms = now_ms() + 1000ull * s->cfg->redis_refresh_s;
+	store_ha_init(s);
+	ctx->standby = s->role != HA_ACTIVE;
 	return 0;
 }
 
@@ -491,6 +521,10 @@ store_status(struct store *s, struct store_status *st)
 	st->inflight = s->rc.inflight;
 	st->tombstones = s->ntomb;
 	st->dirty = s->resync_due || s->resyncing;
+	st->role = ha_role_name(s->role);
+	snprintf(st->lease, sizeof(st->lease), "%s", s->have_lease ? s->lease_val : "");
+	st->takeovers = s->takeovers;
+	st->last_restore_ms = s->last_restore_ms;
 }
 
 void

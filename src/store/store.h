@@ -7,7 +7,8 @@
  * publish (media.h: leg_ha_publish) and a doorbell eventfd; it writes
  * through one asynchronous connection on the daemon's epoll, never
  * blocking. Redis down or slow: nothing waits; everything is written again
- * when it is back, and every refresh period anyway.
+ * when it is back, and every refresh period anyway. Writes happen only
+ * under the group's lease (lease.h), which a standby takes over.
  */
 #ifndef RTPROAM_STORE_STORE_H
 #define RTPROAM_STORE_STORE_H
@@ -31,8 +32,12 @@ struct store_status {
 	uint64_t	 unsent;	/* writes skipped while down or full */
 	uint64_t	 resyncs;	/* full rewrites started */
 	uint64_t	 reconnects;
-	uint64_t	 restored, rejected, busy;	/* at start-up */
+	uint64_t	 restored, rejected, busy;	/* at start-up and takeovers */
 	unsigned	 inflight;
+	const char	*role;		/* active, standby, fenced */
+	char		 lease[96];	/* "<node> <epoch>" we hold, or "" */
+	uint64_t	 takeovers;
+	uint64_t	 last_restore_ms;
 	unsigned	 tombstones;	/* deletes waiting for Redis */
 	bool		 dirty;		/* a rewrite of every call is pending */
 };
@@ -47,8 +52,10 @@ struct store *store_new(const struct config *cfg, char *err, size_t errlen);
 int	store_start(struct store *s, struct call_ctx *ctx, int epfd, char *err,
 	    size_t errlen);
 /*
- * Restore every call of this node from Redis (synchronously, before any
- * control command is read). Unreachable Redis: logged, nothing restored.
+ * Take the group's lease and restore its calls from Redis (synchronously,
+ * before any control command is read). Another node holds the lease, or
+ * --ha standby: wait as a standby (no calls; store_after_batch takes over
+ * when the lease lapses). Unreachable Redis: logged, nothing restored.
  */
 void	store_restore(struct store *s);
 /* true: the epoll event was the store's (and was handled). */
@@ -56,6 +63,8 @@ bool	store_event(struct store *s, void *tag, uint32_t events);
 /* After each epoll batch: queued writes, reconnects. */
 void	store_after_batch(struct store *s);
 void	store_status(struct store *s, struct store_status *st);
+/* Fenced: another node owns our calls; the daemon must stop at once. */
+bool	store_should_stop(const struct store *s);
 /*
  * Stop writing, before the calls are ended at shutdown: the records stay,
  * so that the next start restores the calls. The workers may still run.

@@ -31,10 +31,20 @@ store_report(struct store *s, int format, char *buf, size_t len)
 		    st.reconnects, st.restored, st.rejected, st.busy);
 		if (rc == 0 && !st.up && st.why[0])
 			rc = textbuf_printf(buf, len, &off, "ha down reason: %s\n", st.why);
+		if (rc == 0)
+			rc = textbuf_printf(buf, len, &off, "ha group: %s\nha role: %s\n"
+			    "ha lease: %s\nha takeovers: %" PRIu64 "\n"
+			    "ha last restore ms: %" PRIu64 "\n", s->cfg->ha_group, st.role,
+			    st.lease[0] ? st.lease : "-", st.takeovers, st.last_restore_ms);
 		return rc == 0 ? off : 0;
 	}
 	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_redis_up", "gauge",
 	    "1 while the Redis connection is up", st.up);
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_active", "gauge",
+	    "1 while this relay owns its HA group's calls (holds the lease)",
+	    s->role == HA_ACTIVE && st.lease[0]);
+	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_takeovers_total", "counter",
+	    "times this standby took over its group's calls", st.takeovers);
 	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_dirty_calls", "gauge",
 	    "calls waiting for a rewrite (all of them while one is pending)",
 	    st.dirty ? s->ctx->calls.ncalls : 0);
@@ -54,7 +64,7 @@ store_report(struct store *s, int format, char *buf, size_t len)
 	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_resyncs_total", "counter",
 	    "rewrites of every call", st.resyncs);
 	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_restored_calls", "gauge",
-	    "calls restored from Redis at start-up", st.restored);
+	    "calls restored from Redis at start-up and takeovers", st.restored);
 	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_rejected_records", "gauge",
 	    "records refused at start-up (invalid; left in Redis)", st.rejected);
 	rc |= textbuf_metric(buf, len, &off, "rtproam_ha_busy_records", "gauge",

@@ -1,7 +1,8 @@
 /*
- * store_restore.c - at start-up, before the first control command is
- * read: every record of this node back into a live call (ha.md 4.4). A
- * synchronous connection with timeouts is fine here; nothing else runs.
+ * store_restore.c - every record of the group back into a live call
+ * (ha.md 4.4): at start-up, before the first control command is read, and
+ * when a standby takes over. A synchronous connection with timeouts is
+ * fine: at start nothing else runs, and a standby has no calls to relay.
  * Records are untrusted: one that does not decode and validate is logged,
  * counted and left where it is, for an operator to look at.
  */
@@ -123,7 +124,7 @@ restore_one(struct store *s, const char *key, size_t klen, redisReply *r,
 		f[n].val = r->element[i + 1]->str;
 		f[n].val_len = r->element[i + 1]->len;
 	}
-	if (store_decode_call(f, n, key + plen, klen - plen, s->cfg->node_id, s->cfg,
+	if (store_decode_call(f, n, key + plen, klen - plen, s->cfg,
 	    wall_off, s->scratch, err, sizeof(err)) != 0) {
 		reject(s, key, klen, err);
 		return;
@@ -181,25 +182,65 @@ out:
 	return rc;
 }
 
-void
-store_restore(struct store *s)
+/* Every record of the group back into a live call; the count restored. */
+static uint64_t
+restore_calls(struct store *s, redisContext *c)
 {
-	redisContext *c;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = now_ms(), before = s->restored;
 	int64_t wall_off = store_wall_off();
 	char cursor[32] = "0";
 
-	if ((c = open_sync(s)) == NULL)
-		return;
 	do {
 		if (scan_step(s, c, cursor, sizeof(cursor), now_ms(), wall_off) != 0)
 			break;
 	} while (strcmp(cursor, "0") != 0);
-	redisFree(c);
+	s->last_restore_ms = now_ms() - t0;
 	log_notice("redis %s: restored %llu call(s) in %llu ms, %llu rejected, "
-	    "%llu with busy ports", s->target_str, (unsigned long long)s->restored,
-	    (unsigned long long)(now_ms() - t0), (unsigned long long)s->rejected,
+	    "%llu with busy ports", s->target_str,
+	    (unsigned long long)(s->restored - before),
+	    (unsigned long long)s->last_restore_ms, (unsigned long long)s->rejected,
 	    (unsigned long long)s->busy);
 	/* Rewritten at once: the records now carry this run's state. */
 	s->resync_due = true;
+	return s->restored - before;
+}
+
+void
+store_restore(struct store *s)
+{
+	redisContext *c;
+
+	if (s->role != HA_ACTIVE) {
+		log_notice("redis %s: standby for group %s: no calls until the "
+		    "owner's lease lapses", s->target_str, s->cfg->ha_group);
+		return;
+	}
+	if ((c = open_sync(s)) == NULL)
+		return;
+	if (store_ha_take_sync(s, c))
+		(void)restore_calls(s, c);
+	redisFree(c);
+}
+
+void
+store_takeover(struct store *s)
+{
+	redisContext *c;
+	uint64_t n;
+
+	if ((c = open_sync(s)) == NULL) {
+		/* Serving none of the calls would let them expire: wait, try again. */
+		log_err("redis %s: took the lease of group %s but cannot read its "
+		    "calls; standing by again", s->target_str, s->cfg->ha_group);
+		s->role = HA_STANDBY;
+		s->have_lease = false;
+		s->next_lease_ms = now_ms() + s->cfg->ha_lease_ms;
+		return;
+	}
+	s->takeovers++;
+	n = restore_calls(s, c);
+	redisFree(c);
+	log_notice("redis: took over group %s as %s: %llu call(s) in %llu ms",
+	    s->cfg->ha_group, s->lease_val, (unsigned long long)n,
+	    (unsigned long long)s->last_restore_ms);
 }

@@ -8,231 +8,24 @@ same node id). Phones are 127.0.0.2-.7, the attacker 127.0.0.66. Assertions
 count packets at the phones and at the attacker; none depends on speed.
 """
 
-import os
-import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 
-import pytest
-
-from conftest import Daemon
-from ngclient import NgClient
-from ngrelay import NgCall, NgRelay, relayed
-from rtpp import BUILD, NotifyServer, Phone, free_port, make_call, metrics, parse_info
-
-REDIS = shutil.which("redis-server")
-REDIS_CLI = shutil.which("redis-cli")
-CTL = BUILD / "tools" / "rtproam-ctl"
-NODE = "itest"
-ATTACKER = "127.0.0.66"
-
-pytestmark = pytest.mark.skipif(REDIS is None or REDIS_CLI is None,
-                                reason="redis-server / redis-cli not installed")
-
-
-class RedisServer:
-    def __init__(self, workdir, appendonly=False):
-        self.dir = workdir / "redis"
-        self.dir.mkdir(exist_ok=True)
-        self.port = free_port(socket.SOCK_STREAM)
-        self.appendonly = appendonly
-        self.proc = None
-
-    def start(self):
-        argv = [REDIS, "--port", str(self.port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "yes" if self.appendonly else "no",
-                "--dir", str(self.dir), "--daemonize", "no", "--logfile",
-                str(self.dir / "redis.log")]
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            if self.cli("PING") == "PONG":
-                return self
-            time.sleep(0.02)
-        pytest.fail("redis-server did not answer PING")
-
-    def cli(self, *args):
-        done = subprocess.run([REDIS_CLI, "-p", str(self.port)] + list(args),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=5, check=False)
-        return done.stdout.decode(errors="replace").strip()
-
-    def hgetall(self, key):
-        out = self.cli("--no-raw", "HGETALL", key)
-        lines = [l.split(") ", 1)[1].strip('"') if ") " in l else l
-                 for l in out.splitlines() if l and l != "(empty array)"]
-        return dict(zip(lines[0::2], lines[1::2]))
-
-    def signal(self, sig):
-        os.kill(self.proc.pid, sig)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-    def kill(self):
-        self.proc.kill()
-        self.proc.wait()
-
-
-@pytest.fixture
-def redis(workdir):
-    made = []
-
-    def start(appendonly=False):
-        r = RedisServer(workdir, appendonly)
-        made.append(r)
-        return r.start()
-
-    yield start
-    for r in made:
-        r.stop()
-
-
-def key(callid):
-    return "rtproam:%s:call:%s" % (NODE, callid)
-
-
-class Relay:
-    """rtproam with --redis, an rtpproxy control socket and an ng socket;
-    restart() kills it (SIGKILL) and starts it again exactly as before."""
-
-    def __init__(self, rtproam, redis, start=True, extra=(), user=None, node=NODE):
-        self.rtproam = rtproam
-        self.ng_port = free_port()
-        url = "redis://%s127.0.0.1:%d" % (user + "@" if user else "", redis.port)
-        self.extra = ["--redis", url, "--node-id", node,
-                      "--redis-refresh", "2"] + list(extra)
-        self.d = rtproam(*self.extra, control=["--ng", "udp:127.0.0.1:%d" % self.ng_port],
-                         ready=False)
-        if start:
-            self.d.start()
-
-    @property
-    def ctl(self):
-        return self.d.ctl.command
-
-    def ng(self):
-        return NgRelay("rtproam", self.d, self.ng_port)
-
-    def info(self):
-        return parse_info(self.ctl("I"))
-
-    def crash_and_restart(self):
-        old = self.d
-        old.signal(signal.SIGKILL)
-        old.proc.wait()
-        old.returncode = 0      # killed on purpose: no failure at teardown
-        if old.ctl:
-            old.ctl.close()
-            old.ctl = None
-        new = self.rtproam(ready=False)
-        new.ctl_port, new.port_min, new.port_max = old.ctl_port, old.port_min, old.port_max
-        new.argv = [str(new.log) if a == str(old.log) else a for a in old.argv]
-        t0 = time.monotonic()
-        new.start()
-        self.d = new
-        return time.monotonic() - t0
-
-
-class Attacker(threading.Thread):
-    """Sprays RTP (random SSRC and sequence) and RTCP at every port of the
-    relay's range from 127.0.0.66 until stopped; counts what it receives."""
-
-    def __init__(self, port_min, port_max):
-        super().__init__(daemon=True)
-        self.ports = list(range(port_min, port_max + 1))
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((ATTACKER, 0))
-        self.sock.setblocking(False)
-        self.stop_ev = threading.Event()
-        self.sent = 0
-        self.received = 0
-
-    def run(self):
-        while not self.stop_ev.is_set():
-            for p in self.ports:
-                hdr = bytes([0x80, 0]) + random.getrandbits(16).to_bytes(2, "big") + \
-                    random.getrandbits(32).to_bytes(4, "big") + \
-                    random.getrandbits(32).to_bytes(4, "big")
-                try:
-                    self.sock.sendto(hdr + b"ATTACK" * 20, ("127.0.0.1", p))
-                    self.sent += 1
-                except OSError:
-                    pass
-            while True:
-                try:
-                    self.sock.recvfrom(2048)
-                    self.received += 1
-                except (BlockingIOError, ConnectionRefusedError):
-                    break
-            time.sleep(0.02)
-
-    def stop(self):
-        self.stop_ev.set()
-        self.join(5)
-        self.sock.close()
-
-
-def injected(got):
-    return sum(1 for d, _ in got if b"ATTACK" in d)
-
-
-def both_ways(a, a_dst, b, b_dst, n=20):
-    """a and b each send n packets at 20 ms; returns (b got from a, a got from b, injected)."""
-    for _ in range(n):
-        a.send_rtp(a_dst)
-        b.send_rtp(b_dst)
-        time.sleep(0.02)
-    got_b, got_a = b.recv(n, 2.0), a.recv(n, 2.0)
-    return relayed(got_b, a), relayed(got_a, b), injected(got_b) + injected(got_a)
-
-
-def wait_for(fn, timeout=5.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v or time.monotonic() > deadline:
-            return v
-        time.sleep(step)
-
-
-def moved_phone(old, ip):
-    """The same phone (SSRC, sequence, timestamps) on a new network."""
-    p = Phone(ip)
-    p.ssrc, p.seq, p.ts, p.name = old.ssrc, old.seq, old.ts, old.name + "@moved"
-    return p
+from ngrelay import NgCall, relayed
+from redislab import (CTL, NODE, Attacker, Relay, Streamer, TwoCalls,  # noqa: F401
+                      both_ways, key, pytestmark, redis, timed, wait_for)
+from rtpp import NotifyServer, Phone, free_port, make_call, metrics, parse_info
 
 
 def test_crash_restores_calls_on_the_same_ports(rtproam, redis, workdir):
     r = redis()
     relay = Relay(rtproam, r)
-    a, b = Phone("127.0.0.2"), Phone("127.0.0.3")
-    call = make_call(relay.ctl, "crash-rtpp", a, b)
-    na, nb = Phone("127.0.0.5"), Phone("127.0.0.6")
-    ng = NgCall(relay.ng(), "crash-ng", na, nb)
-    assert both_ways(a, call.a_dst, b, call.b_dst)[:2] == (20, 20)
-    assert both_ways(na, ng.a_dst(), nb, ng.b_dst())[:2] == (20, 20)
-
-    # B moves (same SSRC, continuing sequence: strong evidence) before the crash.
-    b2 = moved_phone(b, "127.0.0.4")
-    b2.send_rtp(call.b_dst, 10, 0.02)
-    assert relayed(a.recv(10, 2.0), b2) >= 8
-    stored = wait_for(lambda: "peer=127.0.0.4:%d " % b2.port in
-                      r.hgetall(key("crash-rtpp")).get("m0.a", "") +
-                      r.hgetall(key("crash-rtpp")).get("m0.b", ""))
-    assert stored, "the handover never reached Redis: %r" % r.hgetall(key("crash-rtpp"))
+    # B moves (strong evidence) before the crash.
+    two = TwoCalls(relay, r, "crash-rtpp", key("crash-rtpp"))
+    a, b, b2, call, na, nb, ng = two.a, two.b, two.b2, two.call, two.na, two.nb, two.ng
     assert "ha redis state: up" in relay.ctl("I")
 
     att = Attacker(relay.d.port_min, relay.d.port_max)
@@ -253,7 +46,7 @@ def test_crash_restores_calls_on_the_same_ports(rtproam, redis, workdir):
     assert inj == 0
     q = relay.ctl("Q crash-rtpp ft tt")
     assert not q.startswith("E"), q
-    assert relay.ng().query("crash-ng")["result"] == "ok"
+    assert relay.ng().query("crash-rtpp-ng")["result"] == "ok"
     time.sleep(0.5)
     att.stop()
     assert att.sent > 100
@@ -270,35 +63,6 @@ def test_crash_restores_calls_on_the_same_ports(rtproam, redis, workdir):
     relay.crash_and_restart()
     assert relay.info().get("ha restored") == 1
     assert relay.ctl("Q crash-rtpp ft tt").startswith("E")
-
-
-class Streamer(threading.Thread):
-    """Two phones talking at 20 ms until stopped; counts what arrives."""
-
-    def __init__(self, a, a_dst, b, b_dst):
-        super().__init__(daemon=True)
-        self.a, self.a_dst, self.b, self.b_dst = a, a_dst, b, b_dst
-        self.stop_ev = threading.Event()
-        self.sent = 0
-
-    def run(self):
-        while not self.stop_ev.is_set():
-            self.a.send_rtp(self.a_dst)
-            self.b.send_rtp(self.b_dst)
-            self.sent += 1
-            time.sleep(0.02)
-
-    def stop(self):
-        self.stop_ev.set()
-        self.join(5)
-        return relayed(self.b.recv(self.sent, 2.0, quiet=0.2), self.a), \
-            relayed(self.a.recv(self.sent, 2.0, quiet=0.2), self.b)
-
-
-def timed(ctl, cmd):
-    t0 = time.monotonic()
-    rep = ctl(cmd)
-    return rep, time.monotonic() - t0
 
 
 def test_redis_restart_and_outage(rtproam, redis):
@@ -420,8 +184,9 @@ def test_ha_is_off_without_redis(daemon):
 
 
 ACL = ["ACL", "SETUSER", "rtproam", "on", ">pw-for-the-test", "~rtproam:*", "resetchannels",
-       "-@all", "+hset", "+hdel", "+hgetall", "+unlink", "+pexpire", "+scan", "+multi",
-       "+exec", "+select", "+ping", "+auth", "+client|setname"]
+       "-@all", "+hset", "+hdel", "+hgetall", "+unlink", "+pexpire", "+scan", "+get",
+       "+set", "+incr", "+eval", "+evalsha", "+script|load", "+select", "+ping", "+auth",
+       "+client|setname"]
 
 
 def test_acl_user_from_the_readme(rtproam, redis, workdir, monkeypatch):

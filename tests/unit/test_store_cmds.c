@@ -16,7 +16,7 @@
 
 #define OFF	((int64_t)1764000000000)
 
-static const struct store_keys keys = { .node = "n1", .ttl_ms = 600000,
+static const struct store_keys keys = { .node = "n1", .group = "n1", .ttl_ms = 600000,
     .wall_off = OFF };
 
 static void
@@ -147,6 +147,47 @@ test_moment(void **state)
 	assert_string_equal(out, r->want);
 }
 
+/*
+ * What goes on the wire: each batch as one guarded script call (fencing),
+ * MULTI/EXEC left out since a script is atomic.
+ */
+static void
+test_guarded(void **state)
+{
+	static struct store_batch b;
+	static struct store_guarded g;
+	static struct call_saved c;
+	static char out[8192];
+	size_t off = 0;
+	unsigned i;
+
+	(void)state;
+	store_batch_reset(&b);
+	one_media_call(&c, false);
+	assert_int_equal(store_cmds_call(&b, &keys, &c), 0);
+	store_cmds_guard(&b, "5ha1", "rtproam:n1:lease", "n1 7", &g);
+	for (i = 0; i < g.argc; i++)
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%.*s%s",
+		    (int)g.argvlen[i], g.argv[i], i + 1 < g.argc ? " " : "\n");
+	assert_string_equal(out,
+	    "EVALSHA 5ha1 1 rtproam:n1:lease n1 7 "
+	    "2 UNLINK rtproam:n1:call:c1 "
+	    "16 HSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
+	    "m0 1 num=1 t0=ft t1=- br=- ans=0 type=- proto=- "
+	    "m0.a " LEG_A_SIG " m0.b " LEG_B_NONE " "
+	    "3 PEXPIRE rtproam:n1:call:c1 600000\n");
+
+	/* The lease and epoch keys of a group. */
+	{
+		char lease[64], epoch[64];
+
+		assert_int_equal(store_lease_keys("media-1", lease, epoch, sizeof(lease)), 0);
+		assert_string_equal(lease, "rtproam:media-1:lease");
+		assert_string_equal(epoch, "rtproam:media-1:epoch");
+		assert_int_equal(store_lease_keys("media-1", lease, epoch, 12), -1);
+	}
+}
+
 /* A batch that is full takes nothing of an operation that does not fit. */
 static void
 test_full_batch(void **state)
@@ -169,7 +210,7 @@ test_full_batch(void **state)
 int
 main(void)
 {
-	struct CMUnitTest t[1 + sizeof(rows) / sizeof(rows[0])];
+	struct CMUnitTest t[2 + sizeof(rows) / sizeof(rows[0])];
 	size_t i, n = 0;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -178,5 +219,6 @@ main(void)
 		t[n++].name = rows[i].name;
 	}
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_full_batch);
+	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_guarded);
 	return cmocka_run_group_tests(t, NULL, NULL);
 }

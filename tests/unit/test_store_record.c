@@ -91,7 +91,7 @@ sample_call(struct call_saved *c)
 static unsigned
 hset_fields(const struct call_saved *c, struct store_field *f)
 {
-	struct store_keys k = { .node = NODE, .ttl_ms = 600000, .wall_off = OFF };
+	struct store_keys k = { .node = NODE, .group = NODE, .ttl_ms = 600000, .wall_off = OFF };
 	const struct store_cmd *h;
 	unsigned i, n = 0;
 
@@ -132,7 +132,7 @@ test_round_trip(void **state)
 	sample_call(&in);
 	n = hset_fields(&in, f);
 	assert_int_equal(n, 5 + 6);
-	if (store_decode_call(f, n, in.callid, strlen(in.callid), NODE, &cfg, OFF,
+	if (store_decode_call(f, n, in.callid, strlen(in.callid), &cfg, OFF,
 	    &out, err, sizeof(err)) != 0)
 		fail_msg("decode: %s", err);
 	assert_string_equal(out.callid, in.callid);
@@ -182,7 +182,7 @@ static const struct bad bad_rows[] = {
 	{ "version 2",		"v", NULL, "2", "version" },
 	{ "no version",		"v", NULL, NULL, "missing" },
 	{ "cid of another key",	"cid", NULL, "other", "cid" },
-	{ "another node",	"own", NULL, "relay-b", "another node" },
+	{ "bad own",		"own", NULL, "relay b", "bad own" },
 	{ "created not a number", "created", NULL, "12a", "created" },
 	{ "unknown field",	"+x", NULL, "1", "unknown field" },
 	{ "field name m01",	"+m01", NULL, "1", "unknown field" },
@@ -296,10 +296,33 @@ test_bad(void **state)
 			f[i].val_len = strlen(val);
 		}
 	}
-	assert_int_equal(store_decode_call(f, n, in.callid, strlen(in.callid), NODE,
+	assert_int_equal(store_decode_call(f, n, in.callid, strlen(in.callid),
 	    &cfg, OFF, &out, err, sizeof(err)), -1);
 	if (strstr(err, b->why) == NULL)
 		fail_msg("%s: error \"%s\" does not say \"%s\"", b->name, err, b->why);
+}
+
+/* A standby restores what the active node wrote: `own` names any node. */
+static void
+test_other_node(void **state)
+{
+	static struct call_saved in, out;
+	struct store_field f[64];
+	char err[128] = "";
+	unsigned n, i;
+
+	(void)state;
+	sample_call(&in);
+	n = hset_fields(&in, f);
+	for (i = 0; i < n; i++)
+		if (f[i].name_len == 3 && memcmp(f[i].name, "own", 3) == 0) {
+			f[i].val = "relay-b";
+			f[i].val_len = 7;
+		}
+	if (store_decode_call(f, n, in.callid, strlen(in.callid), &cfg, OFF,
+	    &out, err, sizeof(err)) != 0)
+		fail_msg("decode: %s", err);
+	assert_int_equal(out.nmedia, in.nmedia);
 }
 
 static void
@@ -322,6 +345,7 @@ main(void)
 
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_field_names);
+	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_other_node);
 	for (i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
 		t[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bad,
 		    (void *)&bad_rows[i]);

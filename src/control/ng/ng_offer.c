@@ -57,6 +57,9 @@ call_failure(const struct ng_request *req, enum call_err err, unsigned line,
 		return ng_fail(out, "Unknown call-id");
 	case CALL_ERR_SHUTDOWN:
 		return ng_fail(out, "Relay is shutting down");
+	case CALL_ERR_STANDBY:
+		return ng_fail(out, "Relay is an HA standby: it serves no calls "
+		    "until it takes over");
 	case CALL_ERR_NO_LOCAL_AF:
 		return ng_fail(out, "No media address of the family asked for "
 		    "(m= line %u): configure one with -l or -6", line);

@@ -52,6 +52,7 @@ rtpp_error(enum call_err err)
 		[CALL_ERR_SHUTDOWN] = E_SHUTDOWN,
 		[CALL_ERR_NO_LOCAL_AF] = E_NO_LOCAL_AF,
 		[CALL_ERR_NO_RECORDER] = E_RECORD,
+		[CALL_ERR_STANDBY] = E_SHUTDOWN,	/* not serving: try another relay */
 	};
 
 	return (unsigned)err < sizeof(codes) / sizeof(codes[0]) ? codes[err] : E_NOMEM;
