@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""bench/ha_report.py OUT [LIFE_SECONDS] - the table of bench/redis-ha.sh, from the records
+it left in OUT: restore.jsonl, gap.jsonl (one JSON object a line), life.rec
+(bench/ngbench's key=value records) and life-LABEL-ROUND.info (Redis INFO
+commandstats + stats after each ngbench run). Relays in columns, then
+rtproam/rtpengine where a ratio means something. Prints; never fails on a
+missing figure ("n/a" and why)."""
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+SUBJECT, REF = "rtproam", "rtpengine"
+# The script's own commands, not the relay's.
+OURS = {"info", "config|resetstat", "flushall", "dbsize"}
+
+
+def jsonl(path):
+    try:
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def records(path):
+    rows = []
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return rows
+    for line in lines:
+        kv = dict(w.split("=", 1) for w in line.split() if "=" in w)
+        if "label" in kv:
+            rows.append(kv)
+    return rows
+
+
+def redis_info(path):
+    """{command: calls} and the net byte counters of one INFO dump."""
+    cmds, stats = {}, {}
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith("cmdstat_"):
+            name, _, rest = line[len("cmdstat_"):].partition(":")
+            fields = dict(f.split("=") for f in rest.split(","))
+            if name not in OURS:
+                cmds[name] = int(fields["calls"])
+        elif line.startswith("total_net_"):
+            k, _, v = line.partition(":")
+            stats[k] = int(v)
+    return cmds, stats
+
+
+def med(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def num(v, prec=0):
+    if v is None:
+        return "n/a"
+    return "{:,.{p}f}".format(v, p=prec)
+
+
+def ratio(a, b):
+    try:
+        return "%.2fx" % (float(a) / float(b))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return ""
+
+
+class Table:
+    def __init__(self, relays):
+        self.relays = relays
+        self.rows = []
+
+    def add(self, what, cells, rat=None):
+        self.rows.append((what, [cells.get(r, "n/a") for r in self.relays], rat or ""))
+
+    def note(self, text):
+        self.rows.append((text, None, None))
+
+    def print(self):
+        w0 = max(len(r[0]) for r in self.rows if r[1] is not None)
+        wc = [max([len(r)] + [len(row[1][i]) for row in self.rows if row[1] is not None])
+              for i, r in enumerate(self.relays)]
+        head = "%-*s  " % (w0, "") + "  ".join(r.rjust(wc[i]) for i, r in enumerate(self.relays))
+        if SUBJECT in self.relays and REF in self.relays:
+            head += "  %s/%s" % (SUBJECT, REF)
+        print(head)
+        for what, cells, rat in self.rows:
+            if cells is None:
+                print(what)
+                continue
+            print("%-*s  " % (w0, what) + "  ".join(c.rjust(wc[i]) for i, c in enumerate(cells))
+                  + ("  " + rat if rat else ""))
+
+
+def restore_rows(t, out):
+    rows = jsonl(out / "restore.jsonl")
+    for n in sorted({r["calls"] for r in rows}):
+        mine = {r["relay"]: r for r in rows if r["calls"] == n}
+        na = {k: r["na"] for k, r in mine.items() if "na" in r}
+        if na:
+            for k, why in na.items():
+                t.note("restore %s calls, %s: n/a: %s" % (format(n, ","), k, why))
+            if len(na) == len(mine):
+                continue
+        own, total, miss = {}, {}, {}
+        rate_own, rate_all = {}, {}
+        for k, r in mine.items():
+            if "na" in r:
+                continue
+            o, q = r.get("own") or {}, r.get("restored") or {}
+            if "ms" in o:
+                own[k] = "%s ms" % num(o["ms"], 0 if float(o["ms"]).is_integer() else 1)
+                rate_own[k] = n / max(float(o["ms"]), 1.0) * 1000
+            if q.get("all_ms") is not None:
+                total[k] = "%s ms" % num(q["all_ms"])
+                rate_all[k] = n / q["all_ms"] * 1000
+            else:
+                total[k] = "n/a: %s of %d known" % (q.get("known", 0), n)
+            miss[k] = "%d / %d" % (q.get("known", 0), r.get("keys", 0))
+        label = "restore %s calls" % format(n, ",")
+        t.add(label + ": own log line", own)
+        t.add(label + ":   calls/s", {k: num(v) for k, v in rate_own.items()},
+              ratio(rate_own.get(SUBJECT), rate_own.get(REF)))
+        t.add(label + ": start to all queried", total)
+        t.add(label + ":   calls/s", {k: num(v) for k, v in rate_all.items()},
+              ratio(rate_all.get(SUBJECT), rate_all.get(REF)))
+        t.add(label + ": calls back / keys", miss)
+
+
+def gap_rows(t, out):
+    rows = jsonl(out / "gap.jsonl")
+    for mode in ("restart", "takeover"):
+        mine = {r["relay"]: r for r in rows if r.get("mode") == mode}
+        for k, r in mine.items():
+            if "na" in r:
+                t.note("%s gap, %s: n/a: %s" % (mode, k, r["na"]))
+            elif not r.get("result") or "error" in r["result"]:
+                t.note("%s gap, %s: n/a: %s" % (mode, k, (r.get("result") or {}).get(
+                    "error", "the phones did not report")))
+        ok = {k: r["result"] for k, r in mine.items() if "na" not in r and r.get("result")
+              and "error" not in r["result"]}
+        if not ok:
+            continue
+        n = max(r["calls"] for r in ok.values())
+        for d, name in (("a_to_b", "A->B"), ("b_to_a", "B->A")):
+            t.add("%s gap (%d calls, 20 ms): lost %s min/med/max" % (mode, n, name),
+                  {k: "/".join(num(x) for x in r[d]["lost_min_med_max"]) for k, r in ok.items()})
+            # The ratio of the median silences: a median loss may be 0.
+            t.add("%s gap: longest silence %s ms min/med/max" % (mode, name),
+                  {k: "/".join(num(x) for x in r[d]["gap_min_med_max"]) for k, r in ok.items()},
+                  ratio(ok.get(SUBJECT, {}).get(d, {}).get("gap_min_med_max", [0, None])[1],
+                        ok.get(REF, {}).get(d, {}).get("gap_min_med_max", [0, None])[1]))
+            t.add("%s gap: streams not resumed %s" % (mode, name),
+                  {k: "%d of %d" % (r[d]["not_resumed"], r["calls"]) for k, r in ok.items()})
+        t.add("%s gap: kill -9 to new process / own restore" % mode,
+              {k: "%d ms / %s ms" % (r["kill_to_exec_ms"], (r.get("own") or {}).get("ms", "n/a"))
+               for k, r in mine.items() if k in ok})
+
+
+def life_rows(t, out, relays):
+    recs = records(out / "life.rec")
+    cps = {}
+    for label in [r + s for r in relays for s in ("", "+redis")]:
+        cps[label] = med([float(r["setup_cps"]) for r in recs if r["label"] == label
+                          and r.get("setup_cps", "nan") != "nan"])
+    for k in relays:
+        if cps.get(k) and cps.get(k + "+redis"):
+            cps[k + " ratio"] = cps[k + "+redis"] / cps[k]
+    t.add("set-up (offer+answer) calls/s, no Redis",
+          {k: num(cps.get(k)) for k in relays}, ratio(cps.get(SUBJECT), cps.get(REF)))
+    t.add("set-up (offer+answer) calls/s, --redis",
+          {k: num(cps.get(k + "+redis")) for k in relays},
+          ratio(cps.get(SUBJECT + "+redis"), cps.get(REF + "+redis")))
+    t.add("  ng commands/s, --redis (2 per call)",
+          {k: num(2 * cps[k + "+redis"]) if cps.get(k + "+redis") else "n/a" for k in relays})
+    t.add("  with/without --redis",
+          {k: "%.2f" % cps[k + " ratio"] if cps.get(k + " ratio") else "n/a" for k in relays})
+    per_cmds, per_in, per_out, mix = {}, {}, {}, {}
+    for k in relays:
+        runs = sorted({r["run"] for r in recs if r["label"] == k + "+redis"})
+        cs, bi, bo, mixes = [], [], [], []
+        for run in runs:
+            rec = [r for r in recs if r["label"] == k + "+redis" and r["run"] == run][0]
+            calls = float(rec.get("calls", "nan"))
+            red = redis_info(out / ("life-%s+redis-%s.info" % (k, run)))
+            base = redis_info(out / ("life-%s-%s.info" % (k, run)))
+            if red is None or not calls > 0:
+                continue
+            b_in = base[1].get("total_net_input_bytes", 0) if base else 0
+            b_out = base[1].get("total_net_output_bytes", 0) if base else 0
+            cs.append(sum(red[0].values()) / calls)
+            bi.append((red[1].get("total_net_input_bytes", 0) - b_in) / calls)
+            bo.append((red[1].get("total_net_output_bytes", 0) - b_out) / calls)
+            mixes.append(" ".join("%s %.1f" % (c.upper(), v / calls)
+                                  for c, v in sorted(red[0].items(), key=lambda x: -x[1])))
+        per_cmds[k], per_in[k], per_out[k] = med(cs), med(bi), med(bo)
+        mix[k] = mixes[-1] if mixes else "n/a"
+    t.add("Redis commands per call life", {k: num(v, 1) for k, v in per_cmds.items()},
+          ratio(per_cmds.get(SUBJECT), per_cmds.get(REF)))
+    t.add("Redis bytes per call life, relay->Redis", {k: num(v) for k, v in per_in.items()},
+          ratio(per_in.get(SUBJECT), per_in.get(REF)))
+    t.add("Redis bytes per call life, Redis->relay", {k: num(v) for k, v in per_out.items()},
+          ratio(per_out.get(SUBJECT), per_out.get(REF)))
+    for k in relays:
+        t.note("  %s commands per call: %s" % (k, mix.get(k, "n/a")))
+    t.note("Redis cost of a handover: n/a: ngbench's calls do not move")
+    return recs
+
+
+def main():
+    out = Path(sys.argv[1])
+    life_seconds = sys.argv[2] if len(sys.argv) > 2 else "?"
+    relays = [r for r in (SUBJECT, REF)
+              if any(x.get("relay") == r for x in jsonl(out / "restore.jsonl") + jsonl(out / "gap.jsonl"))
+              or any(x["label"].startswith(r) for x in records(out / "life.rec"))]
+    if not relays:
+        print("redis-ha: nothing was measured; see the logs in %s" % out)
+        return 0
+    t = Table(relays)
+    restore_rows(t, out)
+    gap_rows(t, out)
+    recs = life_rows(t, out, relays)
+    rounds = len({r["run"] for r in recs}) if recs else 0
+    print("\nRedis HA, rtproam --redis vs rtpengine 10.5 --redis (userspace), loopback\n")
+    t.print()
+    print("""
+restore      N calls set up over ng, kill -9, the same command again. "own log
+             line": rtproam's "restored N call(s) in T ms" (SCAN + HGETALL,
+             sockets bound), rtpengine's "Redis restore time = T ms" (its
+             KEYS + GET on 4 threads); "start to all queried": from just
+             before the relay is started until every call has answered an
+             ng query (its first ng reply comes after the restore)
+gap          RTP both ways at 20 ms per call, kill -9 after 1 s, started
+             again at once; lost = sent - received per call and direction,
+             longest silence = largest interval between two arrivals
+call life    bench/ngbench: offer, answer, %s s of RTP, query, delete
+             (delete-delay 0), no cold round; Redis INFO commandstats and
+             total_net_input/output_bytes after the run (CONFIG RESETSTAT
+             before it), less the same relay's run without --redis, divided
+             by the calls; set-up rate: medians of %d round(s)""" % (
+        life_seconds, rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
