@@ -7,6 +7,11 @@
 #
 #   bench/redis-ha.sh
 #   RESTORE_CALLS="1000 4000" GAP_CALLS=50 ROUNDS=3 bench/redis-ha.sh
+#   PARTS="restore" RELAYS=rtproam bench/redis-ha.sh
+#
+# Environment (defaults below): RELAYS PARTS RESTORE_CALLS GAP_CALLS
+# GAP_SECONDS LIFE_CALLS LIFE_SECONDS ROUNDS BUILD OUT NG_PORT REDIS_PORT
+# PORT_MIN PORT_MAX. The default run takes about a minute and a half.
 #
 # Parts (each relay in turn, a fresh relay and an empty Redis each time):
 #  restore  N calls set up (offer+answer), kill -9, start again: the
@@ -37,6 +42,7 @@ GAP_SECONDS=${GAP_SECONDS:-6}
 LIFE_CALLS=${LIFE_CALLS:-1000}
 LIFE_SECONDS=${LIFE_SECONDS:-2}
 ROUNDS=${ROUNDS:-3}
+PARTS=${PARTS:-"restore gap life"}
 NG_PORT=${NG_PORT:-23322}
 REDIS_PORT=${REDIS_PORT:-23379}
 PORT_MIN=${PORT_MIN:-2000}
@@ -113,11 +119,16 @@ own_restore_line() {
 # restore NAME N: one restart with N calls; a JSON line on restore.jsonl.
 restore() {
 	local name=$1 n=$2 logf=$OUT/restore-$1-$2 setup why="" restored own
-	local need_fd=$((4 * n + 256)) need_ports=$((4 * n))
+	local need_fd=$((4 * n + 256)) need_ports=$((4 * n + 64))
+	# Seen by relay_start (bash scoping): a range wide enough for N
+	# calls, into the ephemeral ports if need be (no phones here).
+	local PORT_MAX=$PORT_MAX
+	[ $((PORT_MAX - PORT_MIN + 1)) -ge "$need_ports" ] ||
+	    PORT_MAX=$((PORT_MIN + need_ports - 1))
 	if [ "$need_fd" -gt "$FD_LIMIT" ]; then
 		why="needs about $need_fd file descriptors (4 sockets a call), the limit here is $FD_LIMIT (hard limit $(ulimit -Hn); raising it needs CAP_SYS_RESOURCE)"
-	elif [ "$need_ports" -gt $((PORT_MAX - PORT_MIN + 1)) ]; then
-		why="needs $need_ports media ports, PORT_MIN..PORT_MAX has $((PORT_MAX - PORT_MIN + 1))"
+	elif [ "$PORT_MAX" -gt 65535 ]; then
+		why="needs $need_ports media ports from PORT_MIN=$PORT_MIN"
 	fi
 	if [ -n "$why" ]; then
 		printf '{"relay": "%s", "calls": %d, "na": "%s"}\n' "$name" "$n" "$why" >>"$OUT/restore.jsonl"
@@ -217,19 +228,26 @@ log "$ME: relays [$RELAYS], restore [$RESTORE_CALLS], gap $GAP_CALLS calls," \
     "life $LIFE_CALLS calls x $ROUNDS rounds; file limit $FD_LIMIT; results in $OUT"
 : >"$OUT/restore.jsonl"
 : >"$OUT/gap.jsonl"
-for n in $RESTORE_CALLS; do
-	for name in $RELAYS; do restore "$name" "$n"; done
-done
-for name in $RELAYS; do
-	gap "$name"
-	takeover_gap "$name"
-done
-for round in $(seq "$ROUNDS"); do
-	for name in $(relay_order "$round"); do
-		life "$name" "$round" plain
-		life "$name" "$round" redis
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+if part restore; then
+	for n in $RESTORE_CALLS; do
+		for name in $RELAYS; do restore "$name" "$n"; done
 	done
-done
+fi
+if part gap; then
+	for name in $RELAYS; do
+		gap "$name"
+		takeover_gap "$name"
+	done
+fi
+if part life; then
+	for round in $(seq "$ROUNDS"); do
+		for name in $(relay_order "$round"); do
+			life "$name" "$round" plain
+			life "$name" "$round" redis
+		done
+	done
+fi
 stop_redis
 
 python3 "$ROOT/bench/ha_report.py" "$OUT" "$LIFE_SECONDS"
