@@ -32,7 +32,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-ME=redis-ha
+ME="redis-ha.sh"
 . "$ROOT/bench/relay-lib.sh"
 BUILD=${BUILD:-$ROOT/build-rel}
 RELAYS=${RELAYS:-"rtproam rtpengine"}
