@@ -103,39 +103,35 @@ class Table:
 def restore_rows(t, out):
     rows = jsonl(out / "restore.jsonl")
     for n in sorted({r["calls"] for r in rows}):
-        mine = {r["relay"]: r for r in rows if r["calls"] == n}
-        na = {k: r["na"] for k, r in mine.items() if "na" in r}
-        if na:
-            for k, why in na.items():
-                t.note("restore %s calls, %s: n/a: %s" % (format(n, ","), k, why))
-            if len(na) == len(mine):
-                continue
-        own, first, total, miss = {}, {}, {}, {}
-        rate_own, rate_first = {}, {}
-        for k, r in mine.items():
-            if "na" in r:
-                continue
-            o, q = r.get("own") or {}, r.get("restored") or {}
-            if "ms" in o:
-                own[k] = "%s ms" % num(o["ms"], 0 if float(o["ms"]).is_integer() else 1)
-                rate_own[k] = n / max(float(o["ms"]), 1.0) * 1000
-            if q.get("ping_ms") is not None:
-                first[k] = "%s ms" % num(q["ping_ms"])
-                rate_first[k] = n / q["ping_ms"] * 1000
-            if q.get("all_ms") is not None:
-                total[k] = "%s ms" % num(q["all_ms"])
-            else:
-                total[k] = "n/a: %s of %d known" % (q.get("known", 0), n)
-            miss[k] = "%d / %d" % (q.get("known", 0), r.get("keys", 0))
-        label = "restore %s calls" % format(n, ",")
-        t.add(label + ": own log line", own)
-        t.add(label + ":   calls/s", {k: num(v) for k, v in rate_own.items()},
-              ratio(rate_own.get(SUBJECT), rate_own.get(REF)))
-        t.add(label + ": start to first ng reply", first)
-        t.add(label + ":   calls/s", {k: num(v) for k, v in rate_first.items()},
-              ratio(rate_first.get(SUBJECT), rate_first.get(REF)))
-        t.add(label + ": start to all N queried", total)
-        t.add(label + ": calls back / keys", miss)
+        mine = {}
+        for r in rows:
+            if r["calls"] == n:
+                mine.setdefault(r["relay"], []).append(r)
+        na = {k: rs[0]["na"] for k, rs in mine.items() if "na" in rs[0]}
+        for k, why in na.items():
+            t.note("restore %s calls, %s: n/a: %s" % (format(n, ","), k, why))
+        runs = {k: rs for k, rs in mine.items() if k not in na}
+        if not runs:
+            continue
+        figs = {}               # relay -> (own ms, first reply ms, all ms)
+        back = {}
+        for k, rs in runs.items():
+            figs[k] = (med([float((r.get("own") or {}).get("ms", "nan")) for r in rs
+                            if (r.get("own") or {}).get("ms") is not None]),
+                       med([(r.get("restored") or {}).get("ping_ms") for r in rs]),
+                       med([(r.get("restored") or {}).get("all_ms") for r in rs]))
+            back[k] = "%s of %d" % (min((r.get("restored") or {}).get("known", 0) for r in rs), n)
+        nr = max(len(rs) for rs in runs.values())
+        label = "restore %s calls (median of %d)" % (format(n, ","), nr)
+        for i, what in ((0, "own log line"), (1, "start to first ng reply")):
+            ms = {k: f[i] for k, f in figs.items() if f[i] is not None}
+            rate = {k: n / max(v, 1.0) * 1000 for k, v in ms.items()}
+            t.add("%s: %s" % (label, what), {k: "%s ms" % num(v) for k, v in ms.items()})
+            t.add("%s:   calls/s" % label, {k: num(v) for k, v in rate.items()},
+                  ratio(rate.get(SUBJECT), rate.get(REF)))
+        t.add(label + ": start to all N queried",
+              {k: "%s ms" % num(f[2]) if f[2] is not None else "n/a" for k, f in figs.items()})
+        t.add(label + ": calls back (fewest)", back)
 
 
 def gap_rows(t, out):
@@ -237,7 +233,8 @@ def main():
     print("\nRedis HA, rtproam --redis vs rtpengine 10.5 --redis (userspace), loopback\n")
     t.print()
     print("""
-restore      N calls set up over ng, kill -9, the same command again. "own log
+restore      N calls set up over ng, then kill -9 and the same command
+             again, once a round (median over the rounds). "own log
              line": rtproam's "restored N call(s) in T ms" (SCAN + HGETALL,
              sockets bound), rtpengine's "Redis restore time = T ms" (its
              KEYS + GET on 4 threads). "start to first ng reply": from

@@ -14,16 +14,16 @@
 # PORT_MIN PORT_MAX. The default run takes about a minute and a half.
 #
 # Parts (each relay in turn, a fresh relay and an empty Redis each time):
-#  restore  N calls set up (offer+answer), kill -9, start again: the
-#           relay's own log line, and the time from its start until every
-#           call answers an ng query (bench/ha_calls.py restored)
+#  restore  N calls set up (offer+answer), then ROUNDS times kill -9 and
+#           start again: the relay's own log line, and the time from its
+#           start until every call answers an ng query (ha_calls.py restored)
 #  gap      GAP_CALLS calls with RTP both ways at 20 ms ptime, kill -9 at
 #           the ready mark, start again at once: packets lost and the
 #           longest silence per call and direction (ha_calls.py gap)
 #  takeover the same count when a standby takes over: a hook, see
 #           takeover_gap below
 #  life     bench/ngbench (offer, answer, RTP, query, delete) per relay
-#           with and without --redis, ROUNDS times: set-up rate, and the
+#           with and without --redis, ROUNDS times (order alternating): set-up rate, and the
 #           Redis commands and bytes per call from INFO deltas
 #
 # Its own redis-server on REDIS_PORT; relays on NG_PORT and media ports
@@ -116,7 +116,8 @@ own_restore_line() {
 
 # --- restore ------------------------------------------------------------
 
-# restore NAME N: one restart with N calls; a JSON line on restore.jsonl.
+# restore NAME N: N calls, then ROUNDS restarts; a JSON line each on
+# restore.jsonl.
 restore() {
 	local name=$1 n=$2 logf=$OUT/restore-$1-$2 setup why="" restored own
 	local need_fd=$((4 * n + 256)) need_ports=$((4 * n + 64))
@@ -143,20 +144,23 @@ restore() {
 		[ "$(rcli -n "$REDIS_DB" DBSIZE)" -ge "$n" ] && break
 		sleep 0.05
 	done
-	crash
-	rm -f "$OUT/ready" "$OUT/t0"
-	python3 "$CALLS_PY" restored --ng "$NG_PORT" --calls "$n" \
-	    --ready "$OUT/ready" --t0 "$OUT/t0" >"$OUT/restored.json" &
-	local poller=$!
-	for _ in $(seq 500); do [ -s "$OUT/ready" ] && break; sleep 0.01; done
-	date +%s%N >"$OUT/t0"
-	relay_start "$name" "$logf.2.log" redis
-	wait "$poller"
-	restored=$(cat "$OUT/restored.json")
-	own=$(own_restore_line "$name" "$logf.2.log")
-	printf '{"relay": "%s", "calls": %d, "keys": %s, "setup": %s, "restored": %s, "own": %s}\n' \
-	    "$name" "$n" "$(rcli -n "$REDIS_DB" DBSIZE)" "${setup:-null}" \
-	    "${restored:-null}" "$own" >>"$OUT/restore.jsonl"
+	# ROUNDS restarts of the same calls: each run restores them all.
+	for round in $(seq "$ROUNDS"); do
+		crash
+		rm -f "$OUT/ready" "$OUT/t0"
+		python3 "$CALLS_PY" restored --ng "$NG_PORT" --calls "$n" \
+		    --ready "$OUT/ready" --t0 "$OUT/t0" >"$OUT/restored.json" &
+		local poller=$!
+		for _ in $(seq 500); do [ -s "$OUT/ready" ] && break; sleep 0.01; done
+		date +%s%N >"$OUT/t0"
+		relay_start "$name" "$logf.r$round.log" redis
+		wait "$poller"
+		restored=$(cat "$OUT/restored.json")
+		own=$(own_restore_line "$name" "$logf.r$round.log")
+		printf '{"relay": "%s", "calls": %d, "round": %d, "keys": %s, "setup": %s, "restored": %s, "own": %s}\n' \
+		    "$name" "$n" "$round" "$(rcli -n "$REDIS_DB" DBSIZE)" "${setup:-null}" \
+		    "${restored:-null}" "$own" >>"$OUT/restore.jsonl"
+	done
 	stop_relay
 }
 
