@@ -132,6 +132,10 @@ def restore_rows(t, out):
         t.add(label + ": start to all N queried",
               {k: "%s ms" % num(f[2]) if f[2] is not None else "n/a" for k, f in figs.items()})
         t.add(label + ": calls back (fewest)", back)
+        mem = {k: (rs[0].get("setup") or {}).get("redis_memory") for k, rs in runs.items()}
+        mem = {k: v / n for k, v in mem.items() if v is not None}
+        t.add("Redis memory per call (used_memory, %s calls)" % format(n, ","),
+              {k: "%s B" % num(v) for k, v in mem.items()}, ratio(mem.get(SUBJECT), mem.get(REF)))
 
 
 def gap_rows(t, out):

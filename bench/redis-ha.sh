@@ -116,6 +116,8 @@ own_restore_line() {
 
 # --- restore ------------------------------------------------------------
 
+used_memory() { rcli INFO memory | tr -d '\r' | sed -n 's/^used_memory://p'; }
+
 # restore NAME N: N calls, then ROUNDS restarts; a JSON line each on
 # restore.jsonl.
 restore() {
@@ -138,12 +140,16 @@ restore() {
 	log "$ME: restore $name $n calls"
 	rcli FLUSHALL >/dev/null
 	relay_up "$name" "$logf.1.log" redis || return
+	local mem0 mem1
+	mem0=$(used_memory)
 	setup=$(python3 "$CALLS_PY" setup --ng "$NG_PORT" --calls "$n")
 	# rtproam writes asynchronously: wait until Redis holds every call.
 	for _ in $(seq 600); do
 		[ "$(rcli -n "$REDIS_DB" DBSIZE)" -ge "$n" ] && break
 		sleep 0.05
 	done
+	mem1=$(used_memory)
+	setup="${setup%\}}, \"redis_memory\": $((mem1 - mem0))}"
 	# ROUNDS restarts of the same calls: each run restores them all.
 	for round in $(seq "$ROUNDS"); do
 		crash
