@@ -17,14 +17,15 @@
 #  restore  N calls set up (offer+answer), then ROUNDS times kill -9 and
 #           start again: the relay's own log line, and the time from its
 #           start until every call answers an ng query (ha_calls.py restored)
-#  gap      GAP_CALLS calls with RTP both ways at 20 ms ptime, kill -9 at
-#           the ready mark, start again at once: packets lost and the
-#           longest silence per call and direction (ha_calls.py gap)
+#  gap      GAP_CALLS calls with RTP both ways at 20 ms ptime, kill -9 a
+#           second after the ready mark, start again at once: packets lost
+#           and the longest silence per call and direction (ha_calls.py gap)
 #  takeover the same count when a standby takes over: a hook, see
 #           takeover_gap below
 #  life     bench/ngbench (offer, answer, RTP, query, delete) per relay
-#           with and without --redis, ROUNDS times (order alternating): set-up rate, and the
-#           Redis commands and bytes per call from INFO deltas
+#           with and without --redis, ROUNDS times (order alternating):
+#           set-up rate, and the Redis commands and bytes per call from
+#           INFO deltas
 #
 # Its own redis-server on REDIS_PORT; relays on NG_PORT and media ports
 # PORT_MIN..PORT_MAX (below the kernel's ephemeral ports, where the
