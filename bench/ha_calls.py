@@ -10,11 +10,13 @@ that the two relays go through the same commands.
            every call until all are known; the times are counted from the
            wall-clock nanoseconds the script writes into F (--t0) just before
            it starts the relay
-  gap      --ng PORT --calls N --seconds S --ready F
+  gap      --ng PORT --calls N --seconds S --ready F [--move-after M]
            real phones (UDP sockets) on 127.0.0.2 and 127.0.0.3, RTP both
            ways at 20 ms ptime; F is created once media flows, so that the
            script can kill and restart the relay meanwhile; then packets lost
-           and the longest silence per call and direction
+           and the longest silence per call and direction. With M, every
+           caller moves to a new port M s after F (a handover), and the
+           calls whose callee's media reached the new port are counted
 
 Each prints one JSON object on stdout. Every wait is bounded in count and
 time. The ng codec and SDP helpers are the tests' (tests/ngclient.py).
@@ -253,6 +255,11 @@ def cmd_gap(a):
     t_end = t0 + a.seconds
     t_ready = t0 + 1.0          # media has flowed for a second
     ready = False
+    # --move-after: every caller (A) moves to a new port, as a phone whose
+    # NAT binding changed; the relay has to follow it (a handover).
+    t_move = t_ready + a.move_after if a.move_after > 0 else None
+    moved = {}                  # fd of a new A socket -> call
+    followed = [0] * n          # B->A packets that reached the new A socket
     k = 0
     for _ in range(MAX_LOOPS):
         now = time.monotonic()
@@ -271,6 +278,17 @@ def cmd_gap(a):
         if not ready and now >= t_ready:
             Path(a.ready).write_text("media\n")
             ready = True
+        if t_move is not None and now >= t_move:
+            t_move = None
+            for i in range(n):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind(("127.0.0.2", 0))
+                s.setblocking(False)
+                fd_of[s.fileno()] = s
+                moved[s.fileno()] = i
+                poller.register(s.fileno(), select.EPOLLIN)
+                socks[i].append(socks[i][0])    # the old one, closed at the end
+                socks[i][0] = s
         nxt = t0 + k * PTIME_S / nstreams if now < t_end else t_end + DRAIN_S
         for fd, _ in poller.poll(max(0.0, nxt - time.monotonic())):
             for _ in range(64):
@@ -283,11 +301,16 @@ def cmd_gap(a):
                 seq, ssrc = struct.unpack("!H4xI", data[2:12])
                 if 1 <= ssrc <= nstreams:
                     streams[ssrc - 1].arrived(seq, time.monotonic())
+                    if fd in moved and ssrc == 2 * moved[fd] + 2:
+                        followed[moved[fd]] += 1
     poller.close()
     for pair in socks:
         for s in pair:
             s.close()
     out = {"calls": n, "ptime_ms": PTIME_S * 1000, "seconds": a.seconds}
+    if moved:
+        out["moved"] = len(moved)
+        out["followed"] = sum(1 for f in followed if f > 0)
     for name, side in (("a_to_b", 0), ("b_to_a", 1)):
         mine = streams[side::2]
         lost = [s.sent - s.got for s in mine]
@@ -316,6 +339,8 @@ def main():
         if name == "gap":
             s.add_argument("--ready", required=True)
             s.add_argument("--seconds", type=float, default=6)
+            s.add_argument("--move-after", type=float, default=0,
+                           help="seconds after the ready mark when every A moves")
     a = p.parse_args()
     res = {"setup": cmd_setup, "restored": cmd_restored, "gap": cmd_gap}[a.cmd](a)
     print(json.dumps(res))

@@ -216,15 +216,37 @@ def life_rows(t, out, relays):
           ratio(per_out.get(SUBJECT), per_out.get(REF)))
     for k in relays:
         t.note("  %s commands per call: %s" % (k, mix.get(k, "n/a")))
-    t.note("Redis cost of a handover: n/a: ngbench's calls do not move")
     return recs
+
+
+def handover_rows(t, out):
+    rows = {r["relay"]: r for r in jsonl(out / "handover.jsonl")}
+    cmds, b_in, follow, mixes = {}, {}, {}, {}
+    for k, r in rows.items():
+        res, info = r.get("result") or {}, redis_info(Path(r.get("info", "")))
+        if "error" in res or not res.get("moved") or info is None:
+            t.note("handover, %s: n/a: %s" % (k, res.get("error", "no result")))
+            continue
+        cmds[k] = sum(info[0].values()) / res["moved"]
+        b_in[k] = info[1].get("total_net_input_bytes", 0) / res["moved"]
+        follow[k] = "%d of %d" % (res["followed"], res["moved"])
+        mixes[k] = " ".join("%s %.1f" % (c.upper(), v / res["moved"])
+                            for c, v in sorted(info[0].items(), key=lambda x: -x[1])) or "none"
+    # No ratios: a relay that did not follow the move wrote nothing.
+    if cmds:
+        t.add("handover (caller moves): callee's media followed", follow)
+        t.add("handover: Redis commands per handover", {k: num(v, 1) for k, v in cmds.items()})
+        t.add("handover: bytes per handover, relay->Redis", {k: num(v) for k, v in b_in.items()})
+    for k, m in mixes.items():
+        t.note("  %s commands per handover: %s" % (k, m))
 
 
 def main():
     out = Path(sys.argv[1])
     life_seconds = sys.argv[2] if len(sys.argv) > 2 else "?"
     relays = [r for r in (SUBJECT, REF)
-              if any(x.get("relay") == r for x in jsonl(out / "restore.jsonl") + jsonl(out / "gap.jsonl"))
+              if any(x.get("relay") == r for x in jsonl(out / "restore.jsonl") + jsonl(out / "gap.jsonl")
+                     + jsonl(out / "handover.jsonl"))
               or any(x["label"].startswith(r) for x in records(out / "life.rec"))]
     if not relays:
         print("redis-ha: nothing was measured; see the logs in %s" % out)
@@ -233,6 +255,7 @@ def main():
     restore_rows(t, out)
     gap_rows(t, out)
     recs = life_rows(t, out, relays)
+    handover_rows(t, out)
     rounds = len({r["run"] for r in recs}) if recs else 0
     print("\nRedis HA, rtproam --redis vs rtpengine 10.5 --redis (userspace), loopback\n")
     t.print()
@@ -253,7 +276,11 @@ call life    bench/ngbench: offer, answer, %s s of RTP, query, delete
              (delete-delay 0), no cold round; Redis INFO commandstats and
              total_net_input/output_bytes after the run (CONFIG RESETSTAT
              before it), less the same relay's run without --redis, divided
-             by the calls; set-up rate: medians of %d round(s)""" % (
+             by the calls; set-up rate: medians of %d round(s)
+handover     as gap, without the kill: 4 s into the calls every caller
+             moves to a new port; Redis INFO from 0.5 s before the move
+             to 1.5 s after it (CONFIG RESETSTAT, nothing subtracted: the
+             script's INFO is ~60 bytes), over the calls moved""" % (
         life_seconds, rounds))
     return 0
 

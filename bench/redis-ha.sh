@@ -22,6 +22,8 @@
 #           and the longest silence per call and direction (ha_calls.py gap)
 #  takeover the same count when a standby takes over: a hook, see
 #           takeover_gap below
+#  handover GAP_CALLS calls whose callers all move to a new port: the
+#           Redis commands and bytes per handover, calls that followed
 #  life     bench/ngbench (offer, answer, RTP, query, delete) per relay
 #           with and without --redis, ROUNDS times (order alternating):
 #           set-up rate, and the Redis commands and bytes per call from
@@ -43,7 +45,7 @@ GAP_SECONDS=${GAP_SECONDS:-6}
 LIFE_CALLS=${LIFE_CALLS:-1000}
 LIFE_SECONDS=${LIFE_SECONDS:-2}
 ROUNDS=${ROUNDS:-3}
-PARTS=${PARTS:-"restore gap life"}
+PARTS=${PARTS:-"restore gap handover life"}
 NG_PORT=${NG_PORT:-23322}
 REDIS_PORT=${REDIS_PORT:-23379}
 PORT_MIN=${PORT_MIN:-2000}
@@ -213,6 +215,31 @@ takeover_gap() {
 	printf '{"relay": "%s", "mode": "takeover", "na": "%s"}\n' "$name" "$why" >>"$OUT/gap.jsonl"
 }
 
+# --- handover -----------------------------------------------------------
+
+# handover NAME: GAP_CALLS calls, every caller moves to a new port 3 s
+# after the ready mark (4 s after the set-up: past rtpengine's learning
+# window); Redis INFO from 0.5 s before the move to 1.5 s after it.
+handover() {
+	local name=$1 logf=$OUT/handover-$1
+	log "$ME: handover $name, $GAP_CALLS calls"
+	rcli FLUSHALL >/dev/null
+	relay_up "$name" "$logf.log" redis || return
+	rm -f "$OUT/ready"
+	python3 "$CALLS_PY" gap --ng "$NG_PORT" --calls "$GAP_CALLS" \
+	    --seconds 6 --move-after 3 --ready "$OUT/ready" >"$OUT/handover.json" &
+	local phones=$!
+	for _ in $(seq 2000); do [ -s "$OUT/ready" ] && break; sleep 0.01; done
+	sleep 2.5
+	rcli CONFIG RESETSTAT >/dev/null
+	sleep 2
+	{ rcli INFO commandstats; rcli INFO stats; } | tr -d '\r' >"$logf.info"
+	wait "$phones"
+	printf '{"relay": "%s", "mode": "handover", "info": "%s", "result": %s}\n' \
+	    "$name" "$logf.info" "$(grep . "$OUT/handover.json" || echo null)" >>"$OUT/handover.jsonl"
+	stop_relay
+}
+
 # --- life ---------------------------------------------------------------
 
 # life NAME ROUND redis|plain: one ngbench run; Redis INFO after it.
@@ -239,6 +266,7 @@ log "$ME: relays [$RELAYS], restore [$RESTORE_CALLS], gap $GAP_CALLS calls," \
     "life $LIFE_CALLS calls x $ROUNDS rounds; file limit $FD_LIMIT; results in $OUT"
 : >"$OUT/restore.jsonl"
 : >"$OUT/gap.jsonl"
+: >"$OUT/handover.jsonl"
 part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
 if part restore; then
 	for n in $RESTORE_CALLS; do
@@ -250,6 +278,9 @@ if part gap; then
 		gap "$name"
 		takeover_gap "$name"
 	done
+fi
+if part handover; then
+	for name in $RELAYS; do handover "$name"; done
 fi
 if part life; then
 	for round in $(seq "$ROUNDS"); do
