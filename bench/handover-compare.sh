@@ -143,22 +143,17 @@ start_relay() {
 		# Defaults otherwise: handover policy probation.
 		# $RTPROAM_CTL is two words: the option and its socket.
 		# shellcheck disable=SC2086
-		"$RTPROAM" -f -F $RTPROAM_CTL -l 127.0.0.1 \
-		    -m "$PORT_MIN" -M "$PORT_MAX" >"$logf" 2>&1 &
+		start_rtproam "$logf" $RTPROAM_CTL -m "$PORT_MIN" -M "$PORT_MAX"
 		;;
 	rtpengine)
-		# Userspace (--table=-1), no config file, its default
-		# endpoint learning (delayed: 3 s).
-		rtpengine --config-file=none --table=-1 \
-		    --interface=127.0.0.1 "$RTPENGINE_CTL" \
+		# Its default endpoint learning (delayed: 3 s).
+		start_rtpengine "$logf" "$RTPENGINE_CTL" \
 		    --port-min="$PORT_MIN" --port-max="$PORT_MAX" \
-		    --delete-delay=0 --foreground --log-stderr \
-		    --log-level=5 >"$logf" 2>&1 &
+		    --delete-delay=0 --log-level=5
 		;;
 	*)
 		log "handover-compare: unknown relay $name"; return 1 ;;
 	esac
-	RELAY_PID=$!
 	wait_relay "$CTL_PORT" "$name" "$logf" 0.3
 }
 

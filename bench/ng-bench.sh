@@ -82,26 +82,22 @@ PRIO=""
 # start_relay NAME LOG: start on the relay core, wait for the ng port.
 start_relay() {
 	local name=$1 logf=$2
+	RELAY_PREFIX="$PRIO taskset -c $RELAY_CPU"
 	case "$name" in
 	rtproam)
-		$PRIO taskset -c "$RELAY_CPU" "$RTPROAM" -f -F -l 127.0.0.1 \
-		    -m "$PORT_MIN" -M "$PORT_MAX" --ng "udp:127.0.0.1:$NG_PORT" \
-		    --workers 1 --delete-delay 0 -d warn >"$logf" 2>&1 &
+		start_rtproam "$logf" -m "$PORT_MIN" -M "$PORT_MAX" \
+		    --ng "udp:127.0.0.1:$NG_PORT" --workers 1 --delete-delay 0 \
+		    -d warn
 		;;
 	rtpengine)
-		# Userspace only, no config file (no redis, recording, homer),
-		# one worker thread; the ng listener only.
-		$PRIO taskset -c "$RELAY_CPU" rtpengine --config-file=none \
-		    --table=-1 --interface=127.0.0.1 \
-		    --listen-ng="127.0.0.1:$NG_PORT" \
+		# One worker thread; the ng listener only.
+		start_rtpengine "$logf" --listen-ng="127.0.0.1:$NG_PORT" \
 		    --port-min="$PORT_MIN" --port-max="$PORT_MAX" \
-		    --num-threads=1 --delete-delay=0 --foreground --log-stderr \
-		    --log-level=4 >"$logf" 2>&1 &
+		    --num-threads=1 --delete-delay=0 --log-level=4
 		;;
 	*)
 		log "ng-bench.sh: unknown relay $name"; return 1 ;;
 	esac
-	RELAY_PID=$!
 	wait_relay "$NG_PORT" "$name" "$logf" 0.2
 }
 

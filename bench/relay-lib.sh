@@ -1,28 +1,82 @@
 # shellcheck shell=bash
 # bench/relay-lib.sh - sourced by the bench scripts (run.sh, ng-bench.sh,
-# scale.sh, handover-compare.sh) right after they set ROOT: the steps they
-# share, written once. The one relay a script runs at a time is
-# $RELAY_PID, stopped by its PID (TERM, up to 5 s, KILL) on the way out.
+# scale.sh, handover-compare.sh, redis-ha.sh) right after they set ROOT:
+# the steps they share, written once. The one relay a script runs at a time
+# is $RELAY_PID, its own Redis (if any) $REDIS_PID; both are stopped by
+# their PIDs (TERM, up to 5 s, KILL) on the way out.
 # Messages start with $ME, the script's name unless it sets another.
 
 ME=${ME:-$(basename "$0")}
 RELAY_PID=""
+REDIS_PID=""
 
 log() { printf '%s\n' "$*" >&2; }
 
-stop_relay() {
-	[ -n "$RELAY_PID" ] || return 0
-	kill -TERM "$RELAY_PID" 2>/dev/null
+# stop_pid PID: TERM, up to 5 s, then KILL; reaped. Nothing when empty.
+stop_pid() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
 	for _ in $(seq 50); do
-		kill -0 "$RELAY_PID" 2>/dev/null || break
+		kill -0 "$1" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$RELAY_PID" 2>/dev/null
-	wait "$RELAY_PID" 2>/dev/null
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+stop_relay() {
+	stop_pid "$RELAY_PID"
 	RELAY_PID=""
 }
-trap 'stop_relay' EXIT
-trap 'stop_relay; exit 130' INT TERM
+trap 'stop_relay; stop_redis' EXIT
+trap 'stop_relay; stop_redis; exit 130' INT TERM
+
+# start_rtproam LOG OPTION...: $RTPROAM in the foreground, media on
+# 127.0.0.1, after the words of $RELAY_PREFIX (e.g. "taskset -c 0", which
+# exec the relay: the PID stays the relay's), output to LOG. RELAY_PID is
+# set; wait_relay waits for it.
+start_rtproam() {
+	local logf=$1
+	shift
+	# shellcheck disable=SC2086
+	${RELAY_PREFIX:-} "$RTPROAM" -f -F -l 127.0.0.1 "$@" >"$logf" 2>&1 &
+	RELAY_PID=$!
+}
+
+# start_rtpengine LOG OPTION...: rtpengine (Debian's 10.5) the same way,
+# userspace only (--table=-1), no config file (no Redis, recording or
+# Homer unless OPTION says so), media on 127.0.0.1.
+start_rtpengine() {
+	local logf=$1
+	shift
+	# shellcheck disable=SC2086
+	${RELAY_PREFIX:-} rtpengine --config-file=none --table=-1 \
+	    --interface=127.0.0.1 --foreground --log-stderr "$@" >"$logf" 2>&1 &
+	RELAY_PID=$!
+}
+
+# start_redis PORT DIR: a redis-server of our own on 127.0.0.1:PORT,
+# nothing saved to disk, its log in DIR; REDIS_PID, and rcli talks to it.
+# Fails unless it answers PING within 5 s.
+start_redis() {
+	REDIS_PORT=$1
+	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" \
+	    --appendonly no --dir "$2" --daemonize no \
+	    --logfile "$2/redis.log" &
+	REDIS_PID=$!
+	for _ in $(seq 100); do
+		[ "$(rcli PING 2>/dev/null)" = PONG ] && return 0
+		sleep 0.05
+	done
+	log "$ME: redis-server did not start on port $REDIS_PORT, see $2/redis.log"
+	return 1
+}
+rcli() { redis-cli -p "$REDIS_PORT" "$@"; }
+
+stop_redis() {
+	stop_pid "$REDIS_PID"
+	REDIS_PID=""
+}
 
 # have_rtpengine: 0 when rtpengine is installed; when it is not and we are
 # root, try Debian's rtpengine-daemon first (apt's words go to stderr).

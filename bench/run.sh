@@ -114,37 +114,31 @@ NMEAS=0
 # start_relay NAME LOG: start on the relay core, wait for the control port.
 start_relay() {
 	local name=$1 logf=$2
+	RELAY_PREFIX="$PRIO taskset -c $RELAY_CPU"
 	case "$name" in
 	rtproam)
-		$PRIO taskset -c "$RELAY_CPU" "$RTPROAM" -f -F \
-		    -s "udp:127.0.0.1:$CTL_PORT" -l 127.0.0.1 \
-		    -m "$PORT_MIN" -M "$PORT_MAX" --workers 1 -d warn \
-		    >"$logf" 2>&1 &
+		start_rtproam "$logf" -s "udp:127.0.0.1:$CTL_PORT" \
+		    -m "$PORT_MIN" -M "$PORT_MAX" --workers 1 -d warn
 		;;
 	rtproam-w*)
 		# The default: one worker per core (the pinning still gives one core).
-		$PRIO taskset -c "$RELAY_CPU" "$RTPROAM" -f -F \
-		    -s "udp:127.0.0.1:$CTL_PORT" -l 127.0.0.1 \
-		    -m "$PORT_MIN" -M "$PORT_MAX" -d warn >"$logf" 2>&1 &
+		start_rtproam "$logf" -s "udp:127.0.0.1:$CTL_PORT" \
+		    -m "$PORT_MIN" -M "$PORT_MAX" -d warn
 		;;
 	rtpengine)
-		# Userspace only (--table=-1), no config file: no redis, no
-		# recording, no homer, no ng listener; one worker thread.
-		$PRIO taskset -c "$RELAY_CPU" rtpengine --config-file=none \
-		    --table=-1 --interface=127.0.0.1 \
-		    --listen-udp="127.0.0.1:$CTL_PORT" \
+		# No ng listener; one worker thread.
+		start_rtpengine "$logf" --listen-udp="127.0.0.1:$CTL_PORT" \
 		    --port-min="$PORT_MIN" --port-max="$PORT_MAX" \
-		    --num-threads=1 --delete-delay=0 --foreground --log-stderr \
-		    --log-level=4 >"$logf" 2>&1 &
+		    --num-threads=1 --delete-delay=0 --log-level=4
 		;;
 	bare)
-		$PRIO taskset -c "$RELAY_CPU" "$FWD" -s "udp:127.0.0.1:$CTL_PORT" \
+		$RELAY_PREFIX "$FWD" -s "udp:127.0.0.1:$CTL_PORT" \
 		    -l 127.0.0.1 -m "$PORT_MIN" -M "$PORT_MAX" >"$logf" 2>&1 &
+		RELAY_PID=$!
 		;;
 	*)
 		log "run.sh: unknown relay $name"; return 1 ;;
 	esac
-	RELAY_PID=$!
 	wait_relay "$CTL_PORT" "$name" "$logf" 0.2
 }
 
