@@ -163,7 +163,8 @@ def gap_rows(t, out):
                         ok.get(REF, {}).get(d, {}).get("gap_min_med_max", [0, None])[1]))
             t.add("%s gap: streams not resumed %s" % (mode, name),
                   {k: "%d of %d" % (r[d]["not_resumed"], r["calls"]) for k, r in ok.items()})
-        t.add("%s gap: kill -9 to new process / own restore" % mode,
+        t.add("%s gap: kill -9 to %s / own restore" % (
+                  mode, "the standby's takeover" if mode == "takeover" else "new process"),
               {k: "%d ms / %s ms" % (r["kill_to_exec_ms"], (r.get("own") or {}).get("ms", "n/a"))
                for k, r in mine.items() if k in ok})
 

@@ -10,7 +10,7 @@
 #   PARTS="restore" RELAYS=rtproam bench/redis-ha.sh
 #
 # Environment (defaults below): RELAYS PARTS RESTORE_CALLS GAP_CALLS
-# GAP_SECONDS LIFE_CALLS LIFE_SECONDS ROUNDS BUILD OUT NG_PORT REDIS_PORT
+# GAP_SECONDS LIFE_CALLS LIFE_SECONDS ROUNDS TAKEOVER_LEASE_MS BUILD OUT NG_PORT REDIS_PORT
 # PORT_MIN PORT_MAX. The default run takes about a minute and a half.
 #
 # Parts (each relay in turn, a fresh relay and an empty Redis each time):
@@ -20,8 +20,9 @@
 #  gap      GAP_CALLS calls with RTP both ways at 20 ms ptime, kill -9 a
 #           second after the ready mark, start again at once: packets lost
 #           and the longest silence per call and direction (ha_calls.py gap)
-#  takeover the same count when a standby takes over: a hook, see
-#           takeover_gap below
+#  takeover the same count when the relay is killed for good and a
+#           second rtproam, --ha standby, takes its calls over (rtproam
+#           only: rtpengine's standby needs keyspace notifications)
 #  handover GAP_CALLS calls whose callers all move to a new port: the
 #           Redis commands and bytes per handover, calls that followed
 #  life     bench/ngbench (offer, answer, RTP, query, delete) per relay
@@ -51,6 +52,8 @@ REDIS_PORT=${REDIS_PORT:-23379}
 PORT_MIN=${PORT_MIN:-2000}
 PORT_MAX=${PORT_MAX:-19999}
 REDIS_DB=1
+TAKEOVER_LEASE_MS=${TAKEOVER_LEASE_MS:-3000}
+RTPROAM_HA=()	# --ha options of the next rtproam started (takeover_gap)
 OUT=${OUT:-}
 
 RTPROAM=$BUILD/src/rtproam
@@ -77,7 +80,8 @@ start_redis "$REDIS_PORT" "$OUT" || exit 1
 relay_start() {
 	local name=$1 logf=$2 redis=()
 	case "$name:$3" in
-	rtproam:redis) redis=(--redis "redis://127.0.0.1:$REDIS_PORT/$REDIS_DB" --node-id bench) ;;
+	rtproam:redis) redis=(--redis "redis://127.0.0.1:$REDIS_PORT/$REDIS_DB" --node-id bench
+	    "${RTPROAM_HA[@]}") ;;
 	rtpengine:redis) redis=(--redis="127.0.0.1:$REDIS_PORT/$REDIS_DB") ;;
 	esac
 	case "$name" in
@@ -200,19 +204,52 @@ gap() {
 	stop_relay
 }
 
-# TAKEOVER HOOK. The takeover gap is to be measured exactly as gap()
-# does, with one change: a second rtproam started as a standby
-# (rtproam --ha standby, being built by the lead; its options are not
-# invented here) on the same Redis, and at the ready mark the active one
-# is killed with -9 and not restarted; the standby must take over the
-# calls on the same ports. Until that option exists it records n/a.
+# takeover_gap NAME: as gap(), but the killed relay is not started again:
+# a second rtproam, --ha standby for the same group and media ports (its
+# own ng port), takes the calls over once the lease (TAKEOVER_LEASE_MS)
+# lapses. kill_to_exec_ms is the kill to the standby's "took over" line.
 takeover_gap() {
-	local name=$1 why
-	case "$name" in
-	rtproam) why="rtproam --ha standby is not built yet" ;;
-	rtpengine) why="not measured: rtpengine's standby needs keyspace notifications (--subscribe-keyspace) and a second instance on the same ports" ;;
-	esac
-	printf '{"relay": "%s", "mode": "takeover", "na": "%s"}\n' "$name" "$why" >>"$OUT/gap.jsonl"
+	local name=$1 logf=$OUT/takeover-$1 result t_kill t_active="" standby own
+	if [ "$name" != rtproam ]; then
+		printf '{"relay": "%s", "mode": "takeover", "na": "%s"}\n' "$name" \
+		    "not measured: rtpengine's standby needs keyspace notifications (--subscribe-keyspace) and a second instance on the same ports" >>"$OUT/gap.jsonl"
+		return
+	fi
+	log "$ME: takeover $name, $GAP_CALLS calls, lease $TAKEOVER_LEASE_MS ms"
+	rcli FLUSHALL >/dev/null
+	RTPROAM_HA=(--ha-group bench --ha-lease-ms "$TAKEOVER_LEASE_MS")
+	relay_up "$name" "$logf.active.log" redis || return
+	local active=$RELAY_PID
+	"$RTPROAM" -f -F -l 127.0.0.1 --ng "udp:127.0.0.1:$((NG_PORT + 1))" \
+	    -m "$PORT_MIN" -M "$PORT_MAX" --delete-delay 0 \
+	    --redis "redis://127.0.0.1:$REDIS_PORT/$REDIS_DB" --node-id bench-b \
+	    --ha standby "${RTPROAM_HA[@]}" >"$logf.standby.log" 2>&1 &
+	standby=$!
+	RTPROAM_HA=()
+	rm -f "$OUT/ready"
+	python3 "$CALLS_PY" gap --ng "$NG_PORT" --calls "$GAP_CALLS" \
+	    --seconds "$GAP_SECONDS" --ready "$OUT/ready" >"$OUT/takeover.json" &
+	local phones=$!
+	for _ in $(seq 2000); do [ -s "$OUT/ready" ] && break; sleep 0.01; done
+	sleep 1
+	t_kill=$(date +%s%N)
+	RELAY_PID=$active
+	crash
+	for _ in $(seq 1000); do
+		if grep -q "took over group" "$logf.standby.log"; then
+			t_active=$(date +%s%N)
+			break
+		fi
+		sleep 0.01
+	done
+	wait "$phones"
+	result=$(cat "$OUT/takeover.json")
+	own=$(grep -o 'took over group .*: [0-9]* call(s) in [0-9]* ms' "$logf.standby.log" |
+	    sed -E 's/.*: ([0-9]+) call\(s\) in ([0-9]+) ms/{"n": \1, "ms": \2}/' | grep . || echo null)
+	printf '{"relay": "%s", "mode": "takeover", "kill_to_exec_ms": %s, "own": %s, "result": %s}\n' \
+	    "$name" "$(( (${t_active:-$t_kill} - t_kill) / 1000000 ))" "$own" "${result:-null}" >>"$OUT/gap.jsonl"
+	kill "$standby" 2>/dev/null
+	wait "$standby" 2>/dev/null
 }
 
 # --- handover -----------------------------------------------------------
