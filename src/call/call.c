@@ -100,6 +100,7 @@ call_destroy(struct call_table *t, struct call *c)
 	free(c->callid);
 	free(c->notify_target);
 	free(c->notify_tag);
+	free(c->rec_tag);
 	free(c);
 }
 

@@ -22,6 +22,12 @@ static const char *const trust_names[] = {
 	[TRUST_WEAK] = "weak", [TRUST_STRONG] = "strong",
 };
 
+/* leg_proc.jitterbuf + 1: "-" is the daemon's own --jitter-buffer. */
+static const char *const jb_names[] = {
+	"-", [JBUF_OFF + 1] = "off", [JBUF_FIXED + 1] = "fixed",
+	[JBUF_ADAPTIVE + 1] = "adaptive",
+};
+
 int
 store_media_field(unsigned slot, int leg, char *buf, size_t len)
 {
@@ -86,8 +92,27 @@ store_encode_notify(const struct call_saved *c, char *buf, size_t len)
 	return finish(buf, len, off, rc);
 }
 
+/* Monotonic ms to wall-clock ms; 0 stays "never". */
+static uint64_t
+to_wall(uint64_t mono, int64_t off)
+{
+	return mono == 0 ? 0 : (uint64_t)((int64_t)mono + off);
+}
+
 int
-store_encode_media(const struct media_saved *m, char *buf, size_t len)
+store_encode_recording(const struct call_saved *c, char *buf, size_t len)
+{
+	size_t off = 0;
+	int rc;
+
+	rc = textbuf_printf(buf, len, &off, "%d tag=", STORE_RECORD_VERSION);
+	rc |= put_id(buf, len, &off, c->rec_tag);
+	return finish(buf, len, off, rc);
+}
+
+int
+store_encode_media(const struct media_saved *m, int64_t wall_off, char *buf,
+    size_t len)
 {
 	size_t off = 0;
 	int rc;
@@ -103,6 +128,13 @@ store_encode_media(const struct media_saved *m, char *buf, size_t len)
 	rc |= put_id(buf, len, &off, m->type);
 	rc |= textbuf_printf(buf, len, &off, " proto=");
 	rc |= put_id(buf, len, &off, m->proto);
+	rc |= textbuf_printf(buf, len, &off, " mo0=%d mo1=%d lb0=", m->mux_offer[0],
+	    m->mux_offer[1]);
+	rc |= put_id(buf, len, &off, m->label[0]);
+	rc |= textbuf_printf(buf, len, &off, " lb1=");
+	rc |= put_id(buf, len, &off, m->label[1]);
+	rc |= textbuf_printf(buf, len, &off, " del=%" PRIu64,
+	    to_wall(m->delete_at_ms, wall_off));
 	return finish(buf, len, off, rc);
 }
 
@@ -110,13 +142,6 @@ static const char *
 addr_or_dash(const struct addr *a, char *buf, size_t len)
 {
 	return addr_is_set(a) ? addr_str(a, buf, len) : "-";
-}
-
-/* Monotonic ms to wall-clock ms; 0 stays "never". */
-static uint64_t
-to_wall(uint64_t mono, int64_t off)
-{
-	return mono == 0 ? 0 : (uint64_t)((int64_t)mono + off);
 }
 
 int
@@ -127,7 +152,8 @@ store_encode_leg(const struct leg_saved *l, int64_t wall_off, char *buf, size_t 
 	size_t off = 0;
 	int rc;
 
-	if ((unsigned)s->trust > TRUST_STRONG)
+	if ((unsigned)s->trust > TRUST_STRONG ||
+	    l->proc.jitterbuf < -1 || l->proc.jitterbuf > JBUF_ADAPTIVE)
 		return -1;
 	if (s->stream.known)
 		snprintf(ssrc, sizeof(ssrc), "%08" PRIx32, s->stream.ssrc);
@@ -137,7 +163,7 @@ store_encode_leg(const struct leg_saved *l, int64_t wall_off, char *buf, size_t 
 	    "%d laddr=%s adv=%s pol=%s st=%s asym=%d ver=%d root=%d sig=%s "
 	    "peer=%s rpeer=%s rconf=%d ssrc=%s seq=%u seqt=%" PRIu64
 	    " nsw=%" PRIu64 " swt=%" PRIu64 " wst=%" PRIu64 " wsw=%u mux=%d "
-	    "blk=%d hold=%d",
+	    "blk=%d hold=%d jb=%s zp=%u",
 	    STORE_RECORD_VERSION, addr_str(&l->local, a[0], sizeof(a[0])),
 	    addr_ip_str(&l->advertised, a[1], sizeof(a[1])),
 	    latch_policy_name(s->policy), trust_names[s->trust], s->asymmetric,
@@ -149,7 +175,8 @@ store_encode_leg(const struct leg_saved *l, int64_t wall_off, char *buf, size_t 
 	    s->stream.known ? to_wall(s->stream.last_ms, wall_off) : 0,
 	    s->switches, to_wall(s->last_switch_ms, wall_off),
 	    to_wall(s->window_start_ms, wall_off), s->window_switches,
-	    (int)l->mode.rtcp_mux, l->mode.blocked, l->mode.held);
+	    (int)l->mode.rtcp_mux, l->mode.blocked, l->mode.held,
+	    jb_names[l->proc.jitterbuf + 1], l->proc.zptime_ms);
 	return finish(buf, len, off, rc);
 }
 
@@ -204,6 +231,18 @@ tok(struct tokens *t, const char *key)
 		}
 	}
 	return NULL;
+}
+
+/* Keys added after version 1 was first written may be absent (defaults). */
+static bool
+present(const struct tokens *t, const char *key)
+{
+	unsigned i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->key[i], key) == 0)
+			return true;
+	return false;
 }
 
 static int
@@ -280,6 +319,25 @@ get_bool(struct tokens *t, const char *key, bool *out, char *err, size_t errlen)
 		return -1;
 	*out = v != 0;
 	return 0;
+}
+
+/* A number that older records lack: dflt then. */
+static int
+get_u64_or(struct tokens *t, const char *key, uint64_t max, uint64_t dflt,
+    uint64_t *out, char *err, size_t errlen)
+{
+	*out = dflt;
+	return present(t, key) ? get_u64(t, key, max, out, err, errlen) : 0;
+}
+
+/* Written to the proxy or a log as one line: no control characters. */
+static bool
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
 }
 
 /* A unicast host a packet may be sent to. */
@@ -473,15 +531,40 @@ decode_leg(const char *v, size_t len, const struct config *cfg, int64_t off,
 	if (get_bool(&t, "hold", &b, err, errlen) != 0)
 		return -1;
 	l->mode.held = b;
+	l->proc.jitterbuf = -1;
+	if (present(&t, "jb")) {
+		if (get_name(&t, "jb", jb_names, 4, &e, err, errlen) != 0)
+			return -1;
+		l->proc.jitterbuf = (int)e - 1;
+	}
+	if (get_u64_or(&t, "zp", RESIZE_MAX_MS, 0, &u, err, errlen) != 0)
+		return -1;
+	l->proc.zptime_ms = (unsigned)u;
 	return tokens_all_used(&t, err, errlen);
 }
 
 static int
-decode_media(const char *v, size_t len, struct media_saved *m, char *err,
-    size_t errlen)
+decode_label(struct tokens *t, const char *key, char *out, size_t outlen,
+    char *err, size_t errlen)
+{
+	out[0] = '\0';
+	if (!present(t, key))
+		return 0;
+	if (get_id(t, key, out, outlen, false, err, errlen) != 0)
+		return -1;
+	if (!printable(out))
+		ERR("control character in %s", key);
+	return 0;
+}
+
+static int
+decode_media(const char *v, size_t len, int64_t wall_off, struct media_saved *m,
+    char *err, size_t errlen)
 {
 	struct tokens t;
 	uint64_t u;
+	unsigned i;
+	char key[4];
 
 	if (tokenize(v, len, &t, err, errlen) != 0 ||
 	    get_u64(&t, "num", 65535, &u, err, errlen) != 0)
@@ -494,17 +577,20 @@ decode_media(const char *v, size_t len, struct media_saved *m, char *err,
 	    get_id(&t, "type", m->type, sizeof(m->type), false, err, errlen) != 0 ||
 	    get_id(&t, "proto", m->proto, sizeof(m->proto), false, err, errlen) != 0)
 		return -1;
+	for (i = 0; i < 2; i++) {
+		snprintf(key, sizeof(key), "mo%u", i);
+		if (get_u64_or(&t, key, 1, 0, &u, err, errlen) != 0)
+			return -1;
+		m->mux_offer[i] = u != 0;
+		snprintf(key, sizeof(key), "lb%u", i);
+		if (decode_label(&t, key, m->label[i], sizeof(m->label[i]),
+		    err, errlen) != 0)
+			return -1;
+	}
+	if (get_u64_or(&t, "del", UINT64_C(1) << 53, 0, &u, err, errlen) != 0)
+		return -1;
+	m->delete_at_ms = to_mono(u, wall_off);
 	return tokens_all_used(&t, err, errlen);
-}
-
-/* Written to the proxy as one line: no control characters. */
-static bool
-printable(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
 }
 
 static int
@@ -524,6 +610,22 @@ decode_notify(const char *v, size_t len, struct call_saved *c, char *err,
 	if (strncmp(c->notify_target, "unix:", 5) != 0 &&
 	    strncmp(c->notify_target, "tcp:", 4) != 0 && c->notify_target[0] != '/')
 		ERR("nt target is neither unix: nor tcp:");
+	return tokens_all_used(&t, err, errlen);
+}
+
+static int
+decode_recording(const char *v, size_t len, struct call_saved *c, char *err,
+    size_t errlen)
+{
+	struct tokens t;
+
+	if (tokenize(v, len, &t, err, errlen) != 0 ||
+	    get_id(&t, "tag", c->rec_tag, sizeof(c->rec_tag), false, err,
+	    errlen) != 0)
+		return -1;
+	if (!printable(c->rec_tag))
+		ERR("control character in rec");
+	c->recording = true;
 	return tokens_all_used(&t, err, errlen);
 }
 
@@ -605,7 +707,7 @@ store_decode_call(const struct store_field *f, unsigned n, const char *cid,
     size_t cid_len, const struct config *cfg,
     int64_t wall_off, struct call_saved *out, char *err, size_t errlen)
 {
-	struct store_field_seen { bool v, cid, own, created, nt; } hs = { 0 };
+	struct store_field_seen { bool v, cid, own, created, nt, rec; } hs = { 0 };
 	uint8_t seen[SAVED_MEDIA_MAX];	/* bit 0: m, 1: .a, 2: .b */
 	struct media_saved *m;
 	unsigned i, slot, bit;
@@ -650,6 +752,13 @@ store_decode_call(const struct store_field *f, unsigned n, const char *cid,
 			if (decode_notify(f[i].val, f[i].val_len, out, err, errlen) != 0)
 				return -1;
 			hs.nt = true;
+		} else if (field_is(&f[i], "rec")) {
+			if (hs.rec)
+				ERR("rec twice");
+			if (decode_recording(f[i].val, f[i].val_len, out, err,
+			    errlen) != 0)
+				return -1;
+			hs.rec = true;
 		} else if (parse_media_name(&f[i], &slot, &leg) == 0) {
 			if ((m = media_slot(out, slot, seen)) == NULL)
 				ERR("more than %d media", SAVED_MEDIA_MAX);
@@ -658,7 +767,8 @@ store_decode_call(const struct store_field *f, unsigned n, const char *cid,
 				ERR("field m%u twice", slot);
 			seen[m - out->media] |= (uint8_t)bit;
 			if (leg < 0) {
-				if (decode_media(f[i].val, f[i].val_len, m, err, errlen) != 0)
+				if (decode_media(f[i].val, f[i].val_len, wall_off, m,
+				    err, errlen) != 0)
 					return -1;
 				m->slot = slot;
 			} else if (decode_leg(f[i].val, f[i].val_len, cfg, wall_off,
