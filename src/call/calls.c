@@ -488,6 +488,8 @@ update_media(struct call_ctx *ctx, const struct media_request *r,
 	res->media = m;
 	res->owner = r->answer ? leg_t1 ^ 1 : leg_t1;
 	counter_set(&m->last_signal_ms, now);
+	if (r->pts != NULL)
+		m->pts[res->owner] = *r->pts;
 
 	if (res->created) {
 		/* Not yet shared with a worker: set it up in place, then hand over. */

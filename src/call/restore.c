@@ -54,6 +54,7 @@ media_save(struct media *m, struct media_saved *out)
 		out->leg[i].advertised = m->leg[i].advertised;
 		out->leg[i].mode = m->mode[i];
 		out->leg[i].proc = m->proc[i];
+		out->leg[i].pts = m->pts[i];
 		out->mux_offer[i] = m->mux_offer[i];
 		/* Both SAVED_LABEL_MAX + 1 bytes, NUL-terminated (copy_str). */
 		memcpy(out->label[i], m->label[i], sizeof(out->label[i]));
@@ -108,6 +109,7 @@ restore_leg(struct call_ctx *ctx, struct media *m, unsigned i,
 	    &ls->latch, now);
 	stats_init(&leg->stats, addr_family(&ls->local));
 	m->proc[i] = ls->proc;
+	m->pts[i] = leg->pts = ls->pts;
 	leg->mp = call_mediaproc_new(ctx, &m->proc[i]);
 	counter_set(&leg->switches, ls->latch.switches);
 	/* Not shared with a worker yet: publish in place. */

@@ -28,6 +28,7 @@ struct leg_saved {
 	struct leg_mode	 mode;
 	struct latch_saved latch;
 	struct leg_proc	 proc;		/* jitter buffer, resizer (J, Z) */
+	struct pt_set	 pts;		/* payload types it may send (c) */
 };
 
 struct media_saved {

@@ -254,6 +254,8 @@ struct media {
 	 * restored call processes media as the live one did.
 	 */
 	struct leg_proc	 proc[2];
+	/* The payload types signalling last allowed each party (mirrors leg.pts). */
+	struct pt_set	 pts[2];
 	struct media	*wnext, *wprev;	/* [worker] its list of owned media */
 	/*
 	 * [worker] Detached, sockets out of epoll, freed at the end of the

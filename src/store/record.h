@@ -76,6 +76,15 @@ int	store_encode_leg(const struct leg_saved *l, int64_t wall_off, char *buf,
 	    size_t len);
 
 /*
+ * Decode and validate one media value (m<S>) or one leg value (m<S>.a/.b);
+ * cfg as for store_decode_call. Returns 0, or -1 with a reason in err.
+ */
+int	store_decode_media(const char *v, size_t len, int64_t wall_off,
+	    struct media_saved *m, char *err, size_t errlen);
+int	store_decode_leg(const char *v, size_t len, const struct config *cfg,
+	    int64_t wall_off, struct leg_saved *l, char *err, size_t errlen);
+
+/*
  * Decode and validate a whole record: every field HGETALL returned for the
  * key of Call-ID `cid` (cid_len bytes). cfg gives the port range and
  * interfaces a leg must use; `own` may name any node of the group (a

@@ -27,6 +27,7 @@ set_leg(struct leg_saved *l, const char *local, const char *peer)
 	addr_parse(&l->advertised, "127.0.0.1", 0, AF_INET);
 	l->latch.policy = LATCH_SSRC;
 	l->proc.jitterbuf = -1;		/* no J: the daemon's own */
+	pt_set_allow_all(&l->pts);	/* no c: any payload type */
 	if (peer) {
 		l->latch.trust = TRUST_SIGNALLED;
 		addr_parse_hostport(&l->latch.peer, peer, 0, AF_INET);
@@ -54,20 +55,20 @@ one_media_call(struct call_saved *c, bool answered)
 #define LEG_A_SIG "1 laddr=127.0.0.1:30000 adv=127.0.0.1 pol=ssrc st=signalled " \
 	"asym=0 ver=0 root=0 sig=127.0.0.2:4000 peer=127.0.0.2:4000 rpeer=- " \
 	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0 " \
-	"jb=- zp=0"
+	"jb=- zp=0 pt=any"
 #define LEG_B_NONE "1 laddr=127.0.0.1:30002 adv=127.0.0.1 pol=ssrc st=none " \
 	"asym=0 ver=0 root=0 sig=- peer=- rpeer=- " \
 	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0 " \
-	"jb=- zp=0"
+	"jb=- zp=0 pt=any"
 #define LEG_B_SIG "1 laddr=127.0.0.1:30002 adv=127.0.0.1 pol=ssrc st=signalled " \
 	"asym=0 ver=0 root=0 sig=127.0.0.3:5000 peer=127.0.0.3:5000 rpeer=- " \
 	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0 " \
-	"jb=- zp=0"
+	"jb=- zp=0 pt=any"
 #define LEG_B_MOVED "1 laddr=127.0.0.1:30002 adv=127.0.0.1 pol=ssrc st=strong " \
 	"asym=0 ver=1 root=1 sig=127.0.0.3:5000 peer=127.0.0.4:6000 " \
 	"rpeer=127.0.0.4:6001 rconf=0 ssrc=0000abcd seq=17 seqt=1764000009000 " \
 	"nsw=1 swt=1764000009000 wst=1764000009000 wsw=1 mux=0 blk=0 hold=0 " \
-	"jb=- zp=0"
+	"jb=- zp=0 pt=any"
 
 enum moment { CREATE, UPDATE, RECORDED, SWITCH, MEDIA_DELETED, DELETED };
 
@@ -90,7 +91,7 @@ static const struct row rows[] = {
 	  "mo0=0 mo1=0 lb0=- lb1=- del=0 "
 	  "m0.a " LEG_A_SIG " m0.b " LEG_B_SIG "\n"
 	  "PEXPIRE rtproam:n1:call:c1 600000\nEXEC\n" },
-	{ "recorded, J1 Z20, ng labels, delete delayed", RECORDED,
+	{ "recorded, J1 Z20 c0,8,101, ng labels, delete delayed", RECORDED,
 	  "MULTI\nUNLINK rtproam:n1:call:c1\nHSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
 	  "rec 1 tag=ft "
 	  "m0 1 num=1 t0=ft t1=tt br=- ans=1 type=audio proto=RTP/AVP "
@@ -98,7 +99,7 @@ static const struct row rows[] = {
 	  "m0.a 1 laddr=127.0.0.1:30000 adv=127.0.0.1 pol=ssrc st=signalled "
 	  "asym=0 ver=0 root=0 sig=127.0.0.2:4000 peer=127.0.0.2:4000 rpeer=- "
 	  "rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0 "
-	  "jb=fixed zp=20 "
+	  "jb=fixed zp=20 pt=0,8,101 "
 	  "m0.b " LEG_B_SIG "\n"
 	  "PEXPIRE rtproam:n1:call:c1 600000\nEXEC\n" },
 	{ "a handover of leg b", SWITCH,
@@ -150,6 +151,10 @@ test_moment(void **state)
 		c.media[0].delete_at_ms = 31000;
 		c.media[0].leg[0].proc.jitterbuf = JBUF_FIXED;
 		c.media[0].leg[0].proc.zptime_ms = 20;
+		pt_set_clear(&c.media[0].leg[0].pts);
+		pt_set_add(&c.media[0].leg[0].pts, 101);
+		pt_set_add(&c.media[0].leg[0].pts, 0);
+		pt_set_add(&c.media[0].leg[0].pts, 8);
 		assert_int_equal(store_cmds_call(&b, &keys, &c), 0);
 		break;
 	case SWITCH:

@@ -43,6 +43,7 @@ leg(struct leg_saved *l, const char *local, const char *peer, enum latch_trust s
 	l->latch.policy = LATCH_PROBATION;
 	l->latch.trust = st;
 	l->proc.jitterbuf = -1;
+	pt_set_allow_all(&l->pts);
 	if (peer) {
 		set_addr(&l->latch.peer, peer);
 		set_addr(&l->latch.signalled, peer);
@@ -87,6 +88,9 @@ sample_call(struct call_saved *c)
 	leg(&c->media[0].leg[1], "127.0.0.1:30002", "127.0.0.3:5000", TRUST_SIGNALLED);
 	c->media[0].leg[1].proc.jitterbuf = JBUF_ADAPTIVE;
 	c->media[0].leg[1].proc.zptime_ms = 30;
+	pt_set_clear(&c->media[0].leg[1].pts);
+	pt_set_add(&c->media[0].leg[1].pts, 0);
+	pt_set_add(&c->media[0].leg[1].pts, 127);
 	c->media[1].slot = 3;
 	c->media[1].num = 2;
 	strcpy(c->media[1].tag[0], "1928301774");
@@ -97,6 +101,7 @@ sample_call(struct call_saved *c)
 	leg(&c->media[1].leg[0], "127.0.0.1:30004", NULL, TRUST_NONE);
 	c->media[1].leg[0].mode.rtcp_mux = MUX_ON;
 	leg(&c->media[1].leg[1], "127.0.0.1:30006", "127.0.0.3:5002", TRUST_WEAK);
+	pt_set_clear(&c->media[1].leg[1].pts);		/* none: "-" */
 }
 
 /* The HSET of a call, as fields (pointing into the batch). */
@@ -170,6 +175,12 @@ test_round_trip(void **state)
 	assert_int_equal(out.media[0].leg[1].proc.jitterbuf, JBUF_ADAPTIVE);
 	assert_int_equal(out.media[0].leg[1].proc.zptime_ms, 30);
 	assert_int_equal(out.media[0].leg[0].proc.jitterbuf, -1);
+	assert_true(out.media[0].leg[0].pts.any);
+	assert_false(out.media[0].leg[1].pts.any);
+	assert_true(pt_set_has(&out.media[0].leg[1].pts, 0) &&
+	    pt_set_has(&out.media[0].leg[1].pts, 127) &&
+	    !pt_set_has(&out.media[0].leg[1].pts, 8));
+	assert_false(out.media[1].leg[1].pts.any || pt_set_has(&out.media[1].leg[1].pts, 0));
 
 	/* Encoded again: the same bytes. Copy first, the batch is reused. */
 	{
@@ -268,6 +279,14 @@ static const struct bad bad_rows[] = {
 	{ "jitter buffer number", "m0.b", "jb", "jb=1", "jb" },
 	{ "resizer over 1 s",	"m0.b", "zp", "zp=1001", "zp" },
 	{ "resizer negative",	"m0.b", "zp", "zp=-20", "zp" },
+	{ "payload type 128",	"m0.b", "pt", "pt=0,128", "pt" },
+	{ "payload types unordered", "m0.b", "pt", "pt=8,0", "pt" },
+	{ "payload type twice",	"m0.b", "pt", "pt=8,8", "pt" },
+	{ "payload type list empty item", "m0.b", "pt", "pt=0,,8", "pt" },
+	{ "payload type trailing comma", "m0.b", "pt", "pt=0,", "pt" },
+	{ "payload type leading zero", "m0.b", "pt", "pt=08", "pt" },
+	{ "payload type signed", "m0.b", "pt", "pt=+8", "pt" },
+	{ "payload types empty", "m0.b", "pt", "pt=", "pt" },
 };
 
 /* Replace (or drop) the token `key=...` of value v; result in out. */
@@ -371,7 +390,7 @@ static void
 test_older_record(void **state)
 {
 	static const char *const newer[] = { "mo0", "mo1", "lb0", "lb1", "del",
-	    "jb", "zp" };
+	    "jb", "zp", "pt" };
 	static struct call_saved in, out;
 	static char vals[64][STORE_VALUE_MAX + 1];
 	struct store_field f[64];
@@ -413,6 +432,7 @@ test_older_record(void **state)
 		for (j = 0; j < 2; j++) {
 			assert_int_equal(out.media[i].leg[j].proc.jitterbuf, -1);
 			assert_int_equal(out.media[i].leg[j].proc.zptime_ms, 0);
+			assert_true(out.media[i].leg[j].pts.any);
 		}
 	}
 	assert_int_equal(out.media[0].leg[0].latch.switches, 2);
