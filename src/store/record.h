@@ -25,12 +25,16 @@
  *             st=none|signalled|weak|strong asym=0|1 ver=0|1 root=0|1
  *             sig=IP:PORT|- peer=IP:PORT|- rpeer=IP:PORT|- rconf=0|1
  *             ssrc=HEX8|- seq=N seqt=MS nsw=N swt=MS wst=MS wsw=N
- *             mux=0|1|2 blk=0|1 hold=0|1 jb=-|off|fixed|adaptive zp=MS"
+ *             mux=0|1|2 blk=0|1 hold=0|1 jb=-|off|fixed|adaptive zp=MS
+ *             pt=any|-|PT,PT,..."
  *            jb: its jitter buffer (J<n>; "-" the daemon's), zp: its
- *            resizer (Z<ms>; 0 none)
+ *            resizer (Z<ms>; 0 none), pt: the payload types its party
+ *            may send (rtpproxy c; ascending, "-" none)
  *
  * Keys added after the first release of version 1 (rec, mo*, lb*, del, jb,
- * zp) are optional when decoding: an older record gets their defaults.
+ * zp, pt) are optional when decoding: an older record gets their defaults
+ * (not recording, no mux offered, no labels, no delete pending, the
+ * daemon's jitter buffer, no resizer, any payload type).
  *
  * One field per leg, so that a handover is one HSET of one small field.
  * A record is untrusted input (anyone with write access to Redis could
