@@ -3,7 +3,8 @@
  * could hand back: the input is fields "name\n value\n name\n value...".
  *
  * Beyond memory safety: a record that is accepted must name only this
- * relay's ports and interfaces, and, encoded again with the commands the
+ * relay's ports and interfaces, carry only labels and a recording tag
+ * without control characters and mediaproc settings in range, and, encoded again with the commands the
  * store sends, must decode again to a record that encodes to the same
  * bytes (nothing is lost or invented on the way).
  */
@@ -51,6 +52,16 @@ fields_of(const struct store_batch *bt, struct store_field *f)
 	return n;
 }
 
+/* Labels and the recording tag reach replies and logs as they are. */
+static bool
+printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -90,10 +101,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (store_decode_call(f, n, "c1", 2, &cfg, OFF, &a, err, sizeof(err)) != 0)
 		return 0;
 	FUZZ_CHECK(a.nmedia > 0 && a.nmedia <= SAVED_MEDIA_MAX);
-	for (i = 0; i < a.nmedia; i++)
-		for (j = 0; j < 2; j++)
+	FUZZ_CHECK(a.recording || a.rec_tag[0] == '\0');
+	FUZZ_CHECK(printable(a.rec_tag));
+	for (i = 0; i < a.nmedia; i++) {
+		for (j = 0; j < 2; j++) {
 			FUZZ_CHECK(addr_port(&a.media[i].leg[j].local) >= cfg.port_min &&
 			    addr_port(&a.media[i].leg[j].local) < cfg.port_max);
+			/* What a restore hands mediaproc_new() and the ng replies. */
+			FUZZ_CHECK(a.media[i].leg[j].proc.jitterbuf >= -1 &&
+			    a.media[i].leg[j].proc.jitterbuf <= JBUF_ADAPTIVE);
+			FUZZ_CHECK(a.media[i].leg[j].proc.zptime_ms <= RESIZE_MAX_MS);
+			FUZZ_CHECK(printable(a.media[i].label[j]));
+		}
+	}
 	store_batch_reset(&ba);
 	FUZZ_CHECK(store_cmds_call(&ba, &k, &a) == 0);
 	m = fields_of(&ba, g);

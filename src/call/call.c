@@ -100,6 +100,7 @@ call_destroy(struct call_table *t, struct call *c)
 	free(c->callid);
 	free(c->notify_target);
 	free(c->notify_tag);
+	free(c->rec_tag);
 	free(c);
 }
 
@@ -114,6 +115,7 @@ leg_init(struct media *m, unsigned idx)
 	leg->rtp.leg = leg->rtcp.leg = leg;
 	leg->rtcp.is_rtcp = true;
 	pt_set_allow_all(&leg->pts);
+	pt_set_allow_all(&m->pts[idx]);
 	leg->rtcp_view.rtt_us = -1;
 	pthread_mutex_init(&leg->pub_lock, NULL);
 	latch_rtcp_init(&leg->rtcp_latch);

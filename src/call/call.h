@@ -23,6 +23,7 @@ struct call {
 	char		*notify_target;	/* permitted socket, or NULL */
 	char		*notify_tag;	/* decoded */
 	struct record_file *rec_file;	/* R was asked: the call's pcap file */
+	char		*rec_tag;	/* the tag it was asked with, while recording */
 	unsigned	 worker;	/* every media of the call lives there */
 	unsigned	 next_slot;	/* media->slot of its next media */
 	bool		 ha_queued;	/* the store has it queued for a write */

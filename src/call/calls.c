@@ -101,6 +101,15 @@ call_stop_recording(struct call_ctx *ctx, struct call *c)
 	if (worker_record_close(&ctx->workers[c->worker], c->rec_file) != 0)
 		recorder_end(ctx->rec, c->rec_file);
 	c->rec_file = NULL;
+	free(c->rec_tag);
+	c->rec_tag = NULL;
+}
+
+void
+call_changed(struct call_ctx *ctx, struct call *c)
+{
+	if (c->media != NULL && ctx->hooks && ctx->hooks->media_changed)
+		ctx->hooks->media_changed(ctx->hooks->arg, c->media);
 }
 
 enum call_err
@@ -114,7 +123,10 @@ call_start_recording(struct call_ctx *ctx, struct call *c, const char *tag)
 	}
 	if (c->rec_file != NULL)
 		return CALL_OK;		/* already recording */
-	if ((c->rec_file = recorder_open(ctx->rec, c->callid, tag)) == NULL)
+	/* Kept for the store: a restored call records under the same tag. */
+	free(c->rec_tag);
+	if ((c->rec_tag = strdup(tag)) == NULL ||
+	    (c->rec_file = recorder_open(ctx->rec, c->callid, tag)) == NULL)
 		return CALL_ERR_NOMEM;
 	for (m = c->media; m; m = m->next)
 		if (worker_record(&ctx->workers[m->worker], m, c->rec_file) != 0)
@@ -265,14 +277,24 @@ refuse_no_ports(struct call_ctx *ctx, int err)
  * Jitter buffer (daemon flag, or per call) and resizer (for what the
  * owner's party sends, as in rtpproxy's Z).
  */
-static struct mediaproc *
-new_mediaproc(struct call_ctx *ctx, const struct media_request *r, bool owner)
+struct mediaproc *
+call_mediaproc_new(struct call_ctx *ctx, const struct leg_proc *p)
 {
 	struct jbuf_config jb = ctx->cfg->jb;
 
-	if (r->jitterbuf >= 0)
-		jb.mode = (enum jbuf_mode)r->jitterbuf;
-	return mediaproc_new(&jb, owner ? r->zptime : 0);
+	if (p->jitterbuf >= 0)
+		jb.mode = (enum jbuf_mode)p->jitterbuf;
+	return mediaproc_new(&jb, p->zptime_ms);
+}
+
+/* What r asks of leg `i`'s mediaproc, remembered in the media (the store keeps it). */
+static struct mediaproc *
+new_mediaproc(struct call_ctx *ctx, struct media *m, unsigned i,
+    const struct media_request *r, bool owner)
+{
+	m->proc[i].jitterbuf = r->jitterbuf;
+	m->proc[i].zptime_ms = owner ? r->zptime : 0;
+	return call_mediaproc_new(ctx, &m->proc[i]);
 }
 
 /* A new media: pick interfaces, open both legs' sockets, set up latches. */
@@ -309,7 +331,7 @@ media_open(struct call_ctx *ctx, struct media *m, const struct media_request *r,
 		/* Not a worker's yet: what the store reads until it publishes. */
 		leg_ha_publish(&m->leg[i], false);
 		stats_init(&m->leg[i].stats, addr_family(local[i]));
-		m->leg[i].mp = new_mediaproc(ctx, r, i == owner);
+		m->leg[i].mp = new_mediaproc(ctx, m, i, r, i == owner);
 	}
 	return CALL_OK;
 }
@@ -466,6 +488,8 @@ update_media(struct call_ctx *ctx, const struct media_request *r,
 	res->media = m;
 	res->owner = r->answer ? leg_t1 ^ 1 : leg_t1;
 	counter_set(&m->last_signal_ms, now);
+	if (r->pts != NULL)
+		m->pts[res->owner] = *r->pts;
 
 	if (res->created) {
 		/* Not yet shared with a worker: set it up in place, then hand over. */
@@ -486,7 +510,7 @@ update_media(struct call_ctx *ctx, const struct media_request *r,
 	if (r->zptime || r->jitterbuf >= 0)
 		for (i = 0; i < 2; i++)
 			if (worker_mediaproc(&ctx->workers[m->worker], m, i,
-			    new_mediaproc(ctx, r, i == res->owner)) != 0)
+			    new_mediaproc(ctx, m, i, r, i == res->owner)) != 0)
 				return CALL_ERR_NOMEM;
 	return CALL_OK;
 }

@@ -163,5 +163,12 @@ unsigned media_ttl_left(struct call_ctx *ctx, struct media *m, uint64_t now);
 /* Record the whole call into one pcap file named after it (and tag). */
 enum call_err call_start_recording(struct call_ctx *ctx, struct call *c, const char *tag);
 void	call_stop_recording(struct call_ctx *ctx, struct call *c);
+/*
+ * A command changed call c outside of signalling (recording, a delayed
+ * delete): the listeners (the store) hear of it as of a media change.
+ */
+void	call_changed(struct call_ctx *ctx, struct call *c);
+/* A leg's jitter buffer and resizer as p asks; NULL when both are off. */
+struct mediaproc *call_mediaproc_new(struct call_ctx *ctx, const struct leg_proc *p);
 
 #endif

@@ -13,6 +13,9 @@
 #include "call/calls.h"
 #include "lib/log.h"
 
+_Static_assert(sizeof(((struct media *)0)->label[0]) == SAVED_LABEL_MAX + 1,
+    "a saved label holds what a media's holds");
+
 static int
 copy_id(char *dst, const char *src)
 {
@@ -41,6 +44,7 @@ media_save(struct media *m, struct media_saved *out)
 	    copy_id(out->branch, m->branch) != 0)
 		return -1;
 	out->answered = m->answered;
+	out->delete_at_ms = m->delete_at_ms;
 	memcpy(out->type, m->type, sizeof(out->type));
 	memcpy(out->proto, m->proto, sizeof(out->proto));
 	out->type[sizeof(out->type) - 1] = '\0';
@@ -49,6 +53,12 @@ media_save(struct media *m, struct media_saved *out)
 		out->leg[i].local = m->leg[i].local;
 		out->leg[i].advertised = m->leg[i].advertised;
 		out->leg[i].mode = m->mode[i];
+		out->leg[i].proc = m->proc[i];
+		out->leg[i].pts = m->pts[i];
+		out->mux_offer[i] = m->mux_offer[i];
+		/* Both SAVED_LABEL_MAX + 1 bytes, NUL-terminated (copy_str). */
+		memcpy(out->label[i], m->label[i], sizeof(out->label[i]));
+		out->label[i][SAVED_LABEL_MAX] = '\0';
 		leg_ha_read(&m->leg[i], &out->leg[i].latch);
 	}
 	return 0;
@@ -65,6 +75,9 @@ call_save(struct call *c, struct call_saved *out)
 	    copy_id(out->notify_tag, c->notify_target ? c->notify_tag : NULL) != 0)
 		return -1;
 	out->created_ms = c->created_ms;
+	out->recording = c->rec_file != NULL;
+	if (copy_id(out->rec_tag, out->recording ? c->rec_tag : NULL) != 0)
+		return -1;
 	for (m = c->media; m; m = m->next) {
 		if (out->nmedia == SAVED_MEDIA_MAX ||
 		    media_save(m, &out->media[out->nmedia]) != 0)
@@ -95,7 +108,9 @@ restore_leg(struct call_ctx *ctx, struct media *m, unsigned i,
 	latch_restore(&leg->latch, &leg->rtcp_latch, &ctx->cfg->latch,
 	    &ls->latch, now);
 	stats_init(&leg->stats, addr_family(&ls->local));
-	leg->mp = mediaproc_new(&ctx->cfg->jb, 0);
+	m->proc[i] = ls->proc;
+	m->pts[i] = leg->pts = ls->pts;
+	leg->mp = call_mediaproc_new(ctx, &m->proc[i]);
 	counter_set(&leg->switches, ls->latch.switches);
 	/* Not shared with a worker yet: publish in place. */
 	if (latch_destination(&leg->latch) != NULL)
@@ -123,6 +138,11 @@ restore_media(struct call_ctx *ctx, struct call *c, const struct media_saved *ms
 	if (c->next_slot <= ms->slot)
 		c->next_slot = ms->slot + 1;
 	m->answered = ms->answered;
+	m->delete_at_ms = ms->delete_at_ms;
+	for (i = 0; i < 2; i++) {
+		m->mux_offer[i] = ms->mux_offer[i];
+		memcpy(m->label[i], ms->label[i], sizeof(m->label[i]));
+	}
 	memcpy(m->type, ms->type, sizeof(m->type));
 	memcpy(m->proto, ms->proto, sizeof(m->proto));
 	m->ports = &ctx->ports;
@@ -192,5 +212,11 @@ call_restore(struct call_ctx *ctx, const struct call_saved *s, uint64_t now,
 			return -1;
 		}
 	}
+	/*
+	 * A recorded call records on, into a new pcap file (the old one ended
+	 * with the old process). Without --record-dir here, it is only logged.
+	 */
+	if (s->recording && call_start_recording(ctx, c, s->rec_tag) == CALL_ERR_NOMEM)
+		log_err("call %s: cannot record the restored call", c->callid);
 	return 0;
 }

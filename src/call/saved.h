@@ -20,12 +20,15 @@
 
 #define SAVED_ID_MAX	255	/* Call-ID, tag, via-branch */
 #define SAVED_MEDIA_MAX	16	/* media of one call that a record may hold */
+#define SAVED_LABEL_MAX	31	/* media->label */
 
 struct leg_saved {
 	struct addr	 local;		/* port = the RTP port (RTCP is +1) */
 	struct addr	 advertised;
 	struct leg_mode	 mode;
 	struct latch_saved latch;
+	struct leg_proc	 proc;		/* jitter buffer, resizer (J, Z) */
+	struct pt_set	 pts;		/* payload types it may send (c) */
 };
 
 struct media_saved {
@@ -36,6 +39,10 @@ struct media_saved {
 	bool		 answered;
 	char		 type[12];
 	char		 proto[24];
+	/* ng, per party: for a later answer or query (media.h). */
+	bool		 mux_offer[2];
+	char		 label[2][SAVED_LABEL_MAX + 1];
+	uint64_t	 delete_at_ms;	/* monotonic; 0: no delayed delete pending */
 	struct leg_saved leg[2];
 };
 
@@ -45,6 +52,9 @@ struct call_saved {
 	/* rtpproxy timeout notification (U's notify arguments); "": none. */
 	char		 notify_target[SAVED_ID_MAX + 1];
 	char		 notify_tag[SAVED_ID_MAX + 1];
+	/* Recording (rtpproxy R, ng start recording): under this tag. */
+	bool		 recording;
+	char		 rec_tag[SAVED_ID_MAX + 1];
 	unsigned	 nmedia;
 	struct media_saved media[SAVED_MEDIA_MAX];
 };

@@ -81,6 +81,15 @@ struct leg_mode {
 	bool		 held;
 };
 
+/*
+ * The per-call media processing modifiers asked for a leg's mediaproc
+ * (rtpproxy J<n>, Z<ms>; ng has no such flags yet).
+ */
+struct leg_proc {
+	int		 jitterbuf;	/* -1: the daemon's --jitter-buffer, else enum jbuf_mode */
+	unsigned	 zptime_ms;	/* resizer target; 0: none */
+};
+
 struct stream {
 	int		 fd;
 	bool		 is_rtcp;
@@ -240,6 +249,13 @@ struct media {
 	char		 proto[24];		/* m= protocol */
 	char		 label[2][32];		/* ng label of each party */
 	uint64_t	 delete_at_ms;		/* ng delete with a delay: 0 = not pending */
+	/*
+	 * What each leg's mediaproc (leg.mp) was made from, so that a
+	 * restored call processes media as the live one did.
+	 */
+	struct leg_proc	 proc[2];
+	/* The payload types signalling last allowed each party (mirrors leg.pts). */
+	struct pt_set	 pts[2];
 	struct media	*wnext, *wprev;	/* [worker] its list of owned media */
 	/*
 	 * [worker] Detached, sockets out of epoll, freed at the end of the

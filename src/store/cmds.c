@@ -101,10 +101,10 @@ arg_u64(struct building *w, uint64_t v)
 }
 
 static void
-arg_media(struct building *w, const struct media_saved *m)
+arg_media(struct building *w, const struct store_keys *k, const struct media_saved *m)
 {
 	char val[STORE_VALUE_MAX + 1];
-	int n = store_encode_media(m, val, sizeof(val));
+	int n = store_encode_media(m, k->wall_off, val, sizeof(val));
 
 	arg_field(w, m->slot, -1);
 	if (n < 0)
@@ -120,6 +120,19 @@ arg_notify(struct building *w, const struct call_saved *c)
 	int n = store_encode_notify(c, val, sizeof(val));
 
 	arg_str(w, "nt");
+	if (n < 0)
+		w->failed = 1;
+	else
+		arg(w, val, (size_t)n);
+}
+
+static void
+arg_recording(struct building *w, const struct call_saved *c)
+{
+	char val[STORE_VALUE_MAX + 1];
+	int n = store_encode_recording(c, val, sizeof(val));
+
+	arg_str(w, "rec");
 	if (n < 0)
 		w->failed = 1;
 	else
@@ -208,8 +221,10 @@ store_cmds_call(struct store_batch *b, const struct store_keys *k,
 	    k->wall_off));
 	if (c->notify_target[0] && c->notify_tag[0])
 		arg_notify(&w, c);
+	if (c->recording)
+		arg_recording(&w, c);
 	for (i = 0; i < c->nmedia; i++) {
-		arg_media(&w, &c->media[i]);
+		arg_media(&w, k, &c->media[i]);
 		for (j = 0; j < 2; j++)
 			arg_leg(&w, k, c->media[i].slot, j, &c->media[i].leg[j]);
 	}

@@ -8,7 +8,8 @@
  *   Redis was away survives, and no reader sees half of it):
  *       MULTI
  *       UNLINK <key>
- *       HSET <key> v 1 cid <id> own <node> created <ms> [nt ..] m<S> .. m<S>.a .. m<S>.b ..
+ *       HSET <key> v 1 cid <id> own <node> created <ms> [nt ..] [rec ..]
+ *            m<S> .. m<S>.a .. m<S>.b ..
  *       PEXPIRE <key> <ttl>
  *       EXEC
  *   a leg's latch changed (a committed switch, its first verification):
@@ -32,7 +33,7 @@
 #include "call/saved.h"
 #include "store/record.h"
 
-#define STORE_CMD_ARGS		(2 + 2 * (5 + 3 * SAVED_MEDIA_MAX))
+#define STORE_CMD_ARGS		(2 + 2 * (6 + 3 * SAVED_MEDIA_MAX))
 #define STORE_BATCH_CMDS	8
 #define STORE_BATCH_BYTES	(3 * SAVED_MEDIA_MAX * (STORE_VALUE_MAX + 32) + 4096)
 

@@ -26,6 +26,8 @@ set_leg(struct leg_saved *l, const char *local, const char *peer)
 	addr_parse_hostport(&l->local, local, 0, AF_INET);
 	addr_parse(&l->advertised, "127.0.0.1", 0, AF_INET);
 	l->latch.policy = LATCH_SSRC;
+	l->proc.jitterbuf = -1;		/* no J: the daemon's own */
+	pt_set_allow_all(&l->pts);	/* no c: any payload type */
 	if (peer) {
 		l->latch.trust = TRUST_SIGNALLED;
 		addr_parse_hostport(&l->latch.peer, peer, 0, AF_INET);
@@ -52,19 +54,23 @@ one_media_call(struct call_saved *c, bool answered)
 
 #define LEG_A_SIG "1 laddr=127.0.0.1:30000 adv=127.0.0.1 pol=ssrc st=signalled " \
 	"asym=0 ver=0 root=0 sig=127.0.0.2:4000 peer=127.0.0.2:4000 rpeer=- " \
-	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0"
+	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0 " \
+	"jb=- zp=0 pt=any"
 #define LEG_B_NONE "1 laddr=127.0.0.1:30002 adv=127.0.0.1 pol=ssrc st=none " \
 	"asym=0 ver=0 root=0 sig=- peer=- rpeer=- " \
-	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0"
+	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0 " \
+	"jb=- zp=0 pt=any"
 #define LEG_B_SIG "1 laddr=127.0.0.1:30002 adv=127.0.0.1 pol=ssrc st=signalled " \
 	"asym=0 ver=0 root=0 sig=127.0.0.3:5000 peer=127.0.0.3:5000 rpeer=- " \
-	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0"
+	"rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0 " \
+	"jb=- zp=0 pt=any"
 #define LEG_B_MOVED "1 laddr=127.0.0.1:30002 adv=127.0.0.1 pol=ssrc st=strong " \
 	"asym=0 ver=1 root=1 sig=127.0.0.3:5000 peer=127.0.0.4:6000 " \
 	"rpeer=127.0.0.4:6001 rconf=0 ssrc=0000abcd seq=17 seqt=1764000009000 " \
-	"nsw=1 swt=1764000009000 wst=1764000009000 wsw=1 mux=0 blk=0 hold=0"
+	"nsw=1 swt=1764000009000 wst=1764000009000 wsw=1 mux=0 blk=0 hold=0 " \
+	"jb=- zp=0 pt=any"
 
-enum moment { CREATE, UPDATE, SWITCH, MEDIA_DELETED, DELETED };
+enum moment { CREATE, UPDATE, RECORDED, SWITCH, MEDIA_DELETED, DELETED };
 
 struct row {
 	const char	*name;
@@ -76,12 +82,25 @@ static const struct row rows[] = {
 	{ "U creates the call", CREATE,
 	  "MULTI\nUNLINK rtproam:n1:call:c1\nHSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
 	  "m0 1 num=1 t0=ft t1=- br=- ans=0 type=- proto=- "
+	  "mo0=0 mo1=0 lb0=- lb1=- del=0 "
 	  "m0.a " LEG_A_SIG " m0.b " LEG_B_NONE "\n"
 	  "PEXPIRE rtproam:n1:call:c1 600000\nEXEC\n" },
 	{ "L answers it", UPDATE,
 	  "MULTI\nUNLINK rtproam:n1:call:c1\nHSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
 	  "m0 1 num=1 t0=ft t1=tt br=- ans=1 type=- proto=- "
+	  "mo0=0 mo1=0 lb0=- lb1=- del=0 "
 	  "m0.a " LEG_A_SIG " m0.b " LEG_B_SIG "\n"
+	  "PEXPIRE rtproam:n1:call:c1 600000\nEXEC\n" },
+	{ "recorded, J1 Z20 c0,8,101, ng labels, delete delayed", RECORDED,
+	  "MULTI\nUNLINK rtproam:n1:call:c1\nHSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
+	  "rec 1 tag=ft "
+	  "m0 1 num=1 t0=ft t1=tt br=- ans=1 type=audio proto=RTP/AVP "
+	  "mo0=1 mo1=0 lb0=caller lb1=- del=1764000031000 "
+	  "m0.a 1 laddr=127.0.0.1:30000 adv=127.0.0.1 pol=ssrc st=signalled "
+	  "asym=0 ver=0 root=0 sig=127.0.0.2:4000 peer=127.0.0.2:4000 rpeer=- "
+	  "rconf=0 ssrc=- seq=0 seqt=0 nsw=0 swt=0 wst=0 wsw=0 mux=0 blk=0 hold=0 "
+	  "jb=fixed zp=20 pt=0,8,101 "
+	  "m0.b " LEG_B_SIG "\n"
 	  "PEXPIRE rtproam:n1:call:c1 600000\nEXEC\n" },
 	{ "a handover of leg b", SWITCH,
 	  "HSET rtproam:n1:call:c1 m0.b " LEG_B_MOVED "\n"
@@ -120,6 +139,22 @@ test_moment(void **state)
 	switch (r->moment) {
 	case CREATE:
 	case UPDATE:
+		assert_int_equal(store_cmds_call(&b, &keys, &c), 0);
+		break;
+	case RECORDED:
+		c.recording = true;
+		strcpy(c.rec_tag, "ft");
+		strcpy(c.media[0].type, "audio");
+		strcpy(c.media[0].proto, "RTP/AVP");
+		c.media[0].mux_offer[0] = true;
+		strcpy(c.media[0].label[0], "caller");
+		c.media[0].delete_at_ms = 31000;
+		c.media[0].leg[0].proc.jitterbuf = JBUF_FIXED;
+		c.media[0].leg[0].proc.zptime_ms = 20;
+		pt_set_clear(&c.media[0].leg[0].pts);
+		pt_set_add(&c.media[0].leg[0].pts, 101);
+		pt_set_add(&c.media[0].leg[0].pts, 0);
+		pt_set_add(&c.media[0].leg[0].pts, 8);
 		assert_int_equal(store_cmds_call(&b, &keys, &c), 0);
 		break;
 	case SWITCH:
@@ -174,6 +209,7 @@ test_guarded(void **state)
 	    "2 UNLINK rtproam:n1:call:c1 "
 	    "16 HSET rtproam:n1:call:c1 v 1 cid c1 own n1 created 1764000001000 "
 	    "m0 1 num=1 t0=ft t1=- br=- ans=0 type=- proto=- "
+	  "mo0=0 mo1=0 lb0=- lb1=- del=0 "
 	    "m0.a " LEG_A_SIG " m0.b " LEG_B_NONE " "
 	    "3 PEXPIRE rtproam:n1:call:c1 600000\n");
 

@@ -20,6 +20,9 @@
 #include "store/record.h"
 
 #define NODE	"relay-a"
+#define LONG16	"0123456789abcdef"
+#define LONG256	LONG16 LONG16 LONG16 LONG16 LONG16 LONG16 LONG16 LONG16 \
+		LONG16 LONG16 LONG16 LONG16 LONG16 LONG16 LONG16 LONG16
 #define OFF	((int64_t)1764000000000)	/* wall minus monotonic */
 
 static struct config cfg;
@@ -39,6 +42,8 @@ leg(struct leg_saved *l, const char *local, const char *peer, enum latch_trust s
 	addr_parse(&l->advertised, "127.0.0.1", 0, AF_INET);
 	l->latch.policy = LATCH_PROBATION;
 	l->latch.trust = st;
+	l->proc.jitterbuf = -1;
+	pt_set_allow_all(&l->pts);
 	if (peer) {
 		set_addr(&l->latch.peer, peer);
 		set_addr(&l->latch.signalled, peer);
@@ -67,14 +72,25 @@ sample_call(struct call_saved *c)
 	c->created_ms = 5000;
 	strcpy(c->notify_target, "unix:/run/kamailio/timeout.sock");
 	strcpy(c->notify_tag, "5:dlg 7=x");
+	c->recording = true;
+	strcpy(c->rec_tag, "1928301774");
 	c->nmedia = 2;
 	c->media[0].slot = 0;
 	c->media[0].num = 1;
 	strcpy(c->media[0].tag[0], "1928301774");
 	strcpy(c->media[0].tag[1], "a6c85cf");
 	c->media[0].answered = true;
+	c->media[0].mux_offer[0] = c->media[0].mux_offer[1] = true;
+	strcpy(c->media[0].label[0], "caller");
+	strcpy(c->media[0].label[1], "callee x");	/* escaped */
+	c->media[0].delete_at_ms = 200000;
 	leg(&c->media[0].leg[0], "127.0.0.1:30000", "127.0.0.2:4000", TRUST_STRONG);
 	leg(&c->media[0].leg[1], "127.0.0.1:30002", "127.0.0.3:5000", TRUST_SIGNALLED);
+	c->media[0].leg[1].proc.jitterbuf = JBUF_ADAPTIVE;
+	c->media[0].leg[1].proc.zptime_ms = 30;
+	pt_set_clear(&c->media[0].leg[1].pts);
+	pt_set_add(&c->media[0].leg[1].pts, 0);
+	pt_set_add(&c->media[0].leg[1].pts, 127);
 	c->media[1].slot = 3;
 	c->media[1].num = 2;
 	strcpy(c->media[1].tag[0], "1928301774");
@@ -85,6 +101,7 @@ sample_call(struct call_saved *c)
 	leg(&c->media[1].leg[0], "127.0.0.1:30004", NULL, TRUST_NONE);
 	c->media[1].leg[0].mode.rtcp_mux = MUX_ON;
 	leg(&c->media[1].leg[1], "127.0.0.1:30006", "127.0.0.3:5002", TRUST_WEAK);
+	pt_set_clear(&c->media[1].leg[1].pts);		/* none: "-" */
 }
 
 /* The HSET of a call, as fields (pointing into the batch). */
@@ -131,7 +148,7 @@ test_round_trip(void **state)
 	(void)state;
 	sample_call(&in);
 	n = hset_fields(&in, f);
-	assert_int_equal(n, 5 + 6);
+	assert_int_equal(n, 6 + 6);
 	if (store_decode_call(f, n, in.callid, strlen(in.callid), &cfg, OFF,
 	    &out, err, sizeof(err)) != 0)
 		fail_msg("decode: %s", err);
@@ -147,6 +164,23 @@ test_round_trip(void **state)
 	assert_true(addr_equal(&out.media[1].leg[1].latch.peer,
 	    &in.media[1].leg[1].latch.peer));
 	assert_int_equal(out.media[1].leg[0].mode.rtcp_mux, MUX_ON);
+	assert_true(out.recording);
+	assert_string_equal(out.rec_tag, "1928301774");
+	assert_true(out.media[0].mux_offer[0] && out.media[0].mux_offer[1]);
+	assert_false(out.media[1].mux_offer[0]);
+	assert_string_equal(out.media[0].label[1], "callee x");
+	assert_string_equal(out.media[1].label[0], "");
+	assert_int_equal(out.media[0].delete_at_ms, 200000);
+	assert_int_equal(out.media[1].delete_at_ms, 0);
+	assert_int_equal(out.media[0].leg[1].proc.jitterbuf, JBUF_ADAPTIVE);
+	assert_int_equal(out.media[0].leg[1].proc.zptime_ms, 30);
+	assert_int_equal(out.media[0].leg[0].proc.jitterbuf, -1);
+	assert_true(out.media[0].leg[0].pts.any);
+	assert_false(out.media[0].leg[1].pts.any);
+	assert_true(pt_set_has(&out.media[0].leg[1].pts, 0) &&
+	    pt_set_has(&out.media[0].leg[1].pts, 127) &&
+	    !pt_set_has(&out.media[0].leg[1].pts, 8));
+	assert_false(out.media[1].leg[1].pts.any || pt_set_has(&out.media[1].leg[1].pts, 0));
 
 	/* Encoded again: the same bytes. Copy first, the batch is reused. */
 	{
@@ -230,6 +264,29 @@ static const struct bad bad_rows[] = {
 	{ "notify key unknown",	"nt", "tag", "tag=x via=y", "unknown key" },
 	{ "nt of version 2",	"nt", NULL, "2 to=tcp:127.0.0.1:9 tag=x", "version" },
 	{ "type too long",	"m3", "type", "type=videovideovideo", "too long" },
+	{ "rec of version 2",	"rec", NULL, "2 tag=x", "version" },
+	{ "rec twice",		"+rec", NULL, "1 tag=x", "rec twice" },
+	{ "newline in a rec tag", "rec", "tag", "tag=a%0Ab", "control character" },
+	{ "rec key unknown",	"rec", "tag", "tag=x file=/etc/passwd", "unknown key" },
+	{ "rec tag too long",	"rec", "tag", "tag=" LONG256, "too long" },
+	{ "mux offer 2",	"m0", "mo0", "mo0=2", "mo0" },
+	{ "label too long",	"m0", "lb0", "lb0=0123456789abcdef0123456789abcdef", "too long" },
+	{ "CR in a label",	"m0", "lb1", "lb1=a%0Db", "control character" },
+	{ "NUL in a label",	"m0", "lb1", "lb1=a%00b", "escape" },
+	{ "delete time huge",	"m0", "del", "del=99999999999999999999", "del" },
+	{ "delete time a word",	"m0", "del", "del=soon", "del" },
+	{ "unknown jitter buffer", "m0.b", "jb", "jb=deep", "jb" },
+	{ "jitter buffer number", "m0.b", "jb", "jb=1", "jb" },
+	{ "resizer over 1 s",	"m0.b", "zp", "zp=1001", "zp" },
+	{ "resizer negative",	"m0.b", "zp", "zp=-20", "zp" },
+	{ "payload type 128",	"m0.b", "pt", "pt=0,128", "pt" },
+	{ "payload types unordered", "m0.b", "pt", "pt=8,0", "pt" },
+	{ "payload type twice",	"m0.b", "pt", "pt=8,8", "pt" },
+	{ "payload type list empty item", "m0.b", "pt", "pt=0,,8", "pt" },
+	{ "payload type trailing comma", "m0.b", "pt", "pt=0,", "pt" },
+	{ "payload type leading zero", "m0.b", "pt", "pt=08", "pt" },
+	{ "payload type signed", "m0.b", "pt", "pt=+8", "pt" },
+	{ "payload types empty", "m0.b", "pt", "pt=", "pt" },
 };
 
 /* Replace (or drop) the token `key=...` of value v; result in out. */
@@ -325,6 +382,62 @@ test_other_node(void **state)
 	assert_int_equal(out.nmedia, in.nmedia);
 }
 
+/*
+ * A record written before recording, ng party state, delayed deletes and
+ * mediaproc modifiers were kept: it decodes, with their defaults.
+ */
+static void
+test_older_record(void **state)
+{
+	static const char *const newer[] = { "mo0", "mo1", "lb0", "lb1", "del",
+	    "jb", "zp", "pt" };
+	static struct call_saved in, out;
+	static char vals[64][STORE_VALUE_MAX + 1];
+	struct store_field f[64];
+	struct bad b = { 0 };
+	char err[128] = "";
+	unsigned n, i, k, j;
+
+	(void)state;
+	sample_call(&in);
+	n = hset_fields(&in, f);
+	for (i = k = 0; i < n; i++) {
+		if (f[i].name_len == 3 && memcmp(f[i].name, "rec", 3) == 0)
+			continue;
+		memcpy(vals[k], f[i].val, f[i].val_len);
+		vals[k][f[i].val_len] = '\0';
+		for (j = 0; j < sizeof(newer) / sizeof(newer[0]); j++) {
+			static char tmp[STORE_VALUE_MAX + 1];
+
+			b.key = newer[j];
+			edit_value(vals[k], strlen(vals[k]), &b, tmp, sizeof(tmp));
+			strcpy(vals[k], tmp);
+		}
+		f[k] = f[i];
+		f[k].val = vals[k];
+		f[k].val_len = strlen(vals[k]);
+		k++;
+	}
+	assert_int_equal(k, n - 1);
+	assert_null(strstr(vals[5], "lb0="));
+	if (store_decode_call(f, k, in.callid, strlen(in.callid), &cfg, OFF,
+	    &out, err, sizeof(err)) != 0)
+		fail_msg("decode: %s", err);
+	assert_false(out.recording);
+	assert_string_equal(out.rec_tag, "");
+	for (i = 0; i < out.nmedia; i++) {
+		assert_false(out.media[i].mux_offer[0] || out.media[i].mux_offer[1]);
+		assert_string_equal(out.media[i].label[0], "");
+		assert_int_equal(out.media[i].delete_at_ms, 0);
+		for (j = 0; j < 2; j++) {
+			assert_int_equal(out.media[i].leg[j].proc.jitterbuf, -1);
+			assert_int_equal(out.media[i].leg[j].proc.zptime_ms, 0);
+			assert_true(out.media[i].leg[j].pts.any);
+		}
+	}
+	assert_int_equal(out.media[0].leg[0].latch.switches, 2);
+}
+
 static void
 test_field_names(void **state)
 {
@@ -340,12 +453,13 @@ test_field_names(void **state)
 int
 main(void)
 {
-	struct CMUnitTest t[3 + sizeof(bad_rows) / sizeof(bad_rows[0])];
+	struct CMUnitTest t[4 + sizeof(bad_rows) / sizeof(bad_rows[0])];
 	size_t i, n = 0;
 
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_round_trip);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_field_names);
 	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_other_node);
+	t[n++] = (struct CMUnitTest)cmocka_unit_test(test_older_record);
 	for (i = 0; i < sizeof(bad_rows) / sizeof(bad_rows[0]); i++) {
 		t[n] = (struct CMUnitTest)cmocka_unit_test_prestate(test_bad,
 		    (void *)&bad_rows[i]);

@@ -27,12 +27,14 @@ ng_recording(struct call_ctx *ctx, const struct ng_request *req, struct ng_reply
 	if (req->command != NG_START_RECORDING) {
 		/* rtpengine 10.5 records per call: stop and pause end it alike. */
 		call_stop_recording(ctx, c);
+		call_changed(ctx, c);
 		return NG_STATUS_OK;
 	}
 	snprintf(tag, sizeof(tag), "%.*s", (int)req->from_tag.len,
 	    req->from_tag.p ? req->from_tag.p : "");
 	switch (call_start_recording(ctx, c, tag)) {
 	case CALL_OK:
+		call_changed(ctx, c);
 		return NG_STATUS_OK;
 	case CALL_ERR_NO_RECORDER:
 		return ng_fail(out, "Recording is not configured (--record-dir)");

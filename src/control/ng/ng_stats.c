@@ -322,6 +322,9 @@ ng_delete(struct call_ctx *ctx, const struct ng_request *req, struct ng_reply *o
 			call_delete_media(ctx, m, "deleted");
 		}
 	}
+	/* A restored call must still go at this time, not at its TTL. */
+	if (delay > 0)
+		call_changed(ctx, c);
 	call_end_if_empty(ctx, c);
 	return NG_STATUS_OK;
 }

@@ -342,6 +342,7 @@ do_record(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t l
 		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
 	if (cmd->op == CTL_N) {
 		call_stop_recording(ctx, c);
+		call_changed(ctx, c);
 		return reply_fmt(reply, len, "0\n");
 	}
 	if (cmd->op == CTL_C && ctx->rec != NULL)
@@ -351,6 +352,7 @@ do_record(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t l
 	err = call_start_recording(ctx, c, tag);
 	if (err != CALL_OK)
 		return reply_fmt(reply, len, "E%d\n", rtpp_error(err));
+	call_changed(ctx, c);
 	return reply_fmt(reply, len, "0\n");
 }
 
