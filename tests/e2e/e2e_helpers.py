@@ -542,6 +542,17 @@ def call_sdp(message: str) -> CallSdp:
 # Shared by the Kamailio tests
 
 
+# The timer placeholders of kamailio.cfg.in / kamailio-ng.cfg.in for a test
+# with one relay: a generous timeout (seconds for rtpproxy_tout in 5.6,
+# milliseconds for rtpengine_tout_ms) so that a busy CI box does not mark
+# the relay dead, a short disable time so that one slow answer does not
+# lose the rest of the run.
+ONE_RELAY_TIMERS = {
+    "rtpproxy": {"TOUT": 2, "RETR": 3, "DISABLE_TOUT": 5},
+    "rtpengine": {"TOUT": 2000, "RETR": 3, "DISABLE_TOUT": 5},
+}
+
+
 def render_template(template: Path, out: Path, values: dict) -> Path:
     """Copy template to out with every @KEY@ replaced; fails if any
     placeholder is left."""

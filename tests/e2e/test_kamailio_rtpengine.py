@@ -39,11 +39,11 @@ import pytest
 
 from call_driver import (SippSide, start_kamailio, start_uac, start_uas,
                          wait_sinks_settled)
-from e2e_helpers import (KAMAILIO_MODULES, SUMMARY, ControlTap, Proc,
-                         RtpSinks, ephemeral_port_low, free_udp_port,
-                         parse_info, parse_pcap, pick_port_block,
-                         relay_binary, render_template, rtpp_command,
-                         sanitizer_reports, sipp_messages,
+from e2e_helpers import (KAMAILIO_MODULES, ONE_RELAY_TIMERS, SUMMARY,
+                         ControlTap, Proc, RtpSinks, ephemeral_port_low,
+                         free_udp_port, parse_info, parse_pcap,
+                         pick_port_block, relay_binary, render_template,
+                         rtpp_command, sanitizer_reports, sipp_messages,
                          sipp_prerequisites, wait_until, call_sdp)
 
 HERE = Path(__file__).resolve().parent
@@ -278,11 +278,7 @@ def ng_run(e2e_artifacts) -> Run:
                                "UAC_IP": UAC_IP,
                                "UAC_PRIVATE_IP": UAC_PRIVATE_IP,
                                "RELAY_SOCKS": f"udp:{RELAY_IP}:{tap_port}",
-                               # One relay: a generous timeout so that a
-                               # busy CI box does not mark it dead, a short
-                               # disable time so that one slow answer does
-                               # not lose the rest of the run.
-                               "TOUT": 2000, "RETR": 3, "DISABLE_TOUT": 5,
+                               **ONE_RELAY_TIMERS["rtpengine"],
                                "MODULES_DIR": KAMAILIO_MODULES})
     pause_ms = int(math.ceil(pcap.duration * 1000)) + 1500
     uac_xml = render_template(HERE / "uac-ng.xml.in", workdir / "uac.xml",

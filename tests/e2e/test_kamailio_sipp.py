@@ -33,12 +33,12 @@ import pytest
 
 from call_driver import (SippSide, start_kamailio, start_uac, start_uas,
                          wait_sinks_settled)
-from e2e_helpers import (KAMAILIO_MODULES, SUMMARY, ControlTap, Proc,
-                         RtpSinks, ephemeral_port_low, free_udp_port,
-                         parse_info, parse_pcap, pick_port_block,
-                         relay_binary, render_template, rtpp_command,
-                         sanitizer_reports, sdp_media, sipp_messages,
-                         sipp_prerequisites, wait_until)
+from e2e_helpers import (KAMAILIO_MODULES, ONE_RELAY_TIMERS, SUMMARY,
+                         ControlTap, Proc, RtpSinks, ephemeral_port_low,
+                         free_udp_port, parse_info, parse_pcap,
+                         pick_port_block, relay_binary, render_template,
+                         rtpp_command, sanitizer_reports, sdp_media,
+                         sipp_messages, sipp_prerequisites, wait_until)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -205,10 +205,7 @@ def e2e_run(e2e_artifacts) -> Run:
         "SIP_IP": PROXY_IP, "SIP_PORT": sip_port,
         "UAS_IP": UAS_IP, "UAS_PORT": uas_port, "UAC_IP": UAC_IP,
         "RELAY_SOCKS": f"udp:{RELAY_IP}:{tap_port}",
-        # One relay: a generous timeout (seconds) so that a busy CI box
-        # does not mark it dead, a short disable time so that one slow
-        # answer does not lose the rest of the run.
-        "TOUT": 2, "RETR": 3, "DISABLE_TOUT": 5,
+        **ONE_RELAY_TIMERS["rtpproxy"],
         "MODULES_DIR": KAMAILIO_MODULES})
     pause_ms = int(math.ceil(pcap.duration * 1000)) + 1500
     uac_xml = _render(HERE / "uac.xml.in", workdir / "uac.xml",
