@@ -102,15 +102,18 @@ def start_kamailio(cfg: Path, rundir: Path, logs: Path,
     return kam
 
 
-def wait_sinks_settled(sinks, polls: int = 5, timeout: float = 3) -> int:
-    """Let the last packets drain into the sinks: done once the count is
-    unchanged for `polls` polls in a row (at most `timeout` s)."""
+def wait_sinks_settled(sinks, polls: int = 5, timeout: float = 3,
+                       count=None) -> int:
+    """Let the last packets drain into the sinks: done once the count
+    (sinks.total(), or count()) is unchanged for `polls` polls in a row
+    (at most `timeout` s)."""
+    count = count or sinks.total
     last = [-1, 0]
 
     def settled():
-        now = sinks.total()
+        now = count()
         last[1] = last[1] + 1 if now == last[0] else 0
         last[0] = now
         return last[1] >= polls
     wait_until(settled, timeout=timeout, interval=0.1)
-    return sinks.total()
+    return count()

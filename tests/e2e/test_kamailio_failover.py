@@ -335,6 +335,7 @@ def failover_run(e2e_artifacts) -> Run:
     try:
         for relay in relays.values():
             relay.tap.start()
+        for relay in relays.values():
             _start_relay(relay, binary, logs)
             procs.append(relay.proc)
         sinks = RtpSinks(first.uac.streams(1, CALLS)
@@ -364,10 +365,15 @@ def failover_run(e2e_artifacts) -> Run:
         run.in_flight_at_kill = {
             n: at_kill[n]["active sessions"] for n in relays}
         dead = relays["B"]
-        sources_at_kill = dict(sinks.sources)
         kill_time = time.monotonic()
         os.kill(dead.proc.pid, signal.SIGKILL)
         run.killed_rc = dead.proc.wait(timeout=5)
+        # What B sent before it died may still be on its way into the
+        # sinks: count from when B's total stops moving.
+        wait_sinks_settled(sinks, polls=3, count=lambda: sum(
+            n for (ip, _p), n in dict(sinks.sources).items()
+            if ip == dead.ip))
+        sources_at_kill = dict(sinks.sources)
 
         # Batch 2 starts at once, before Kamailio can know: its first call
         # hashed to B meets the dead relay.
