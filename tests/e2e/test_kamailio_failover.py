@@ -82,7 +82,6 @@ class Module:
     cfg: str
     uac_xml: str
     tout: int
-    tout_seconds: float
     retr: int
     disable_tout: int        # seconds
 
@@ -90,10 +89,9 @@ class Module:
 MODULES = {
     # rtpproxy_tout is whole seconds in 5.6 (poll(tout * 1000)).
     "rtpproxy": Module(("rtpproxy.so",), "kamailio.cfg.in", "uac.xml.in",
-                       tout=1, tout_seconds=1.0, retr=2, disable_tout=5),
+                       tout=1, retr=2, disable_tout=5),
     "rtpengine": Module(("rtpengine.so", "nathelper.so"), "kamailio-ng.cfg.in",
-                        "uac-ng.xml.in", tout=500, tout_seconds=0.5, retr=2,
-                        disable_tout=5),
+                        "uac-ng.xml.in", tout=500, retr=2, disable_tout=5),
 }
 
 # Calls of batch 2 that may fail: none (see the module docstring).
