@@ -442,6 +442,23 @@ def parse_pcap(path: str | Path) -> PcapInfo:
     return info
 
 
+def pcap_head(src: str | Path, dst: Path, packets: int) -> Path:
+    """Write the first `packets` records of a classic pcap to dst (a
+    shorter play for a test whose calls need only a few seconds of
+    media)."""
+    data = Path(src).read_bytes()
+    endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1",
+                                 b"\x4d\x3c\xb2\xa1") else ">"
+    off = 24
+    for _ in range(packets):
+        if off + 16 > len(data):
+            break
+        incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
+        off += 16 + incl
+    dst.write_bytes(data[:off])
+    return dst
+
+
 def _l3(linktype: int, pkt: bytes) -> bytes | None:
     if linktype == 1:  # Ethernet, maybe one 802.1Q tag
         ethertype = struct.unpack(">H", pkt[12:14])[0]
@@ -502,8 +519,38 @@ def sdp_media(message: str) -> tuple[str | None, int | None]:
     return (c.group(1) if c else None, int(m.group(1)) if m else None)
 
 
+@dataclass
+class CallSdp:
+    call_id: str
+    c: str | None
+    m: int | None
+    o: str | None
+
+
+def call_sdp(message: str) -> CallSdp:
+    """Call-ID and the c=, m=audio port and o= address of a SIP message's
+    SDP body."""
+    cid = re.search(r"^Call-ID:\s*(\S+)", message, re.M | re.I)
+    c = re.search(r"^c=IN IP4 ([0-9.]+)\s*$", message, re.M)
+    m = re.search(r"^m=audio (\d+) ", message, re.M)
+    o = re.search(r"^o=\S+ \S+ \S+ IN IP4 ([0-9.]+)\s*$", message, re.M)
+    return CallSdp(cid.group(1) if cid else "", c.group(1) if c else None,
+                   int(m.group(1)) if m else None, o.group(1) if o else None)
+
+
 # --------------------------------------------------------------------------
 # Shared by the Kamailio tests
+
+
+# The timer placeholders of kamailio.cfg.in / kamailio-ng.cfg.in for a test
+# with one relay: a generous timeout (seconds for rtpproxy_tout in 5.6,
+# milliseconds for rtpengine_tout_ms) so that a busy CI box does not mark
+# the relay dead, a short disable time so that one slow answer does not
+# lose the rest of the run.
+ONE_RELAY_TIMERS = {
+    "rtpproxy": {"TOUT": 2, "RETR": 3, "DISABLE_TOUT": 5},
+    "rtpengine": {"TOUT": 2000, "RETR": 3, "DISABLE_TOUT": 5},
+}
 
 
 def render_template(template: Path, out: Path, values: dict) -> Path:

@@ -40,7 +40,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from e2e_helpers import Proc, render_template, wait_until  # noqa: E402
+from e2e_helpers import (ONE_RELAY_TIMERS, Proc,  # noqa: E402
+                         render_template, wait_until)
 from nat_pcap import (analyse, read_udp, rtp_ssrcs,  # noqa: E402
                       summarise)
 
@@ -296,8 +297,9 @@ def _start_kamailio(lab: Lab) -> Proc:
     rundir.mkdir(exist_ok=True)
     cfg = render_template(HERE / "kamailio.cfg.in", lab.workdir / "kamailio.cfg", {
         "SIP_IP": PROXY_IP, "SIP_PORT": SIP_PORT, "UAS_IP": CALLEE_IP,
-        "UAS_PORT": SIP_PORT, "UAC_IP": CALLER_IP, "CTL_IP": "127.0.0.1",
-        "CTL_PORT": CTL_PORT, "MODULES_DIR": KAMAILIO_MODULES})
+        "UAS_PORT": SIP_PORT, "UAC_IP": CALLER_IP,
+        "RELAY_SOCKS": f"udp:127.0.0.1:{CTL_PORT}",
+        **ONE_RELAY_TIMERS["rtpproxy"], "MODULES_DIR": KAMAILIO_MODULES})
     kam = lab.start("core", "kamailio", [
         KAMAILIO, "-f", cfg, "-DD", "-E", "-n", "1", "-m", "64", "-M", "8",
         "-Y", rundir, "-P", rundir / "kamailio.pid", "-w", rundir])

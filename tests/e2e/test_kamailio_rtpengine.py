@@ -37,13 +37,14 @@ from pathlib import Path
 
 import pytest
 
-from e2e_helpers import (KAMAILIO, KAMAILIO_MODULES, SIPP, SUMMARY,
-                         relay_binary, sipp_prerequisites, ControlTap, Proc, RtpSinks,
-                         ephemeral_port_low, free_udp_port, parse_info,
-                         parse_pcap, pick_port_block, render_template,
-                         rtpp_command, sanitizer_reports, sip_ping,
-                         sipp_call_counts, sipp_final_stats, sipp_messages,
-                         udp_ports_free, wait_until)
+from call_driver import (SippSide, start_kamailio, start_uac, start_uas,
+                         wait_sinks_settled)
+from e2e_helpers import (KAMAILIO_MODULES, ONE_RELAY_TIMERS, SUMMARY,
+                         ControlTap, Proc, RtpSinks, ephemeral_port_low,
+                         free_udp_port, parse_info, parse_pcap,
+                         pick_port_block, relay_binary, render_template,
+                         rtpp_command, sanitizer_reports, sipp_messages,
+                         sipp_prerequisites, wait_until, call_sdp)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -140,14 +141,6 @@ def _relay_counters(kind: str, ng_port: int, rtpp_port: int) -> dict:
 
 
 @dataclass
-class CallSdp:
-    call_id: str
-    c: str | None
-    m: int | None
-    o: str | None
-
-
-@dataclass
 class Run:
     relay_kind: str
     calls: int
@@ -185,30 +178,21 @@ class Run:
         return self.pcap_packets * self.calls * 2
 
 
-def _call_sdp(msg: str) -> CallSdp:
-    cid = re.search(r"^Call-ID:\s*(\S+)", msg, re.M | re.I)
-    c = re.search(r"^c=IN IP4 ([0-9.]+)\s*$", msg, re.M)
-    m = re.search(r"^m=audio (\d+) ", msg, re.M)
-    o = re.search(r"^o=\S+ \S+ \S+ IN IP4 ([0-9.]+)\s*$", msg, re.M)
-    return CallSdp(cid.group(1) if cid else "", c.group(1) if c else None,
-                   int(m.group(1)) if m else None, o.group(1) if o else None)
-
-
 def _collect_sdp(run: Run, uac_log: Path, uas_log: Path) -> None:
     for direction, msg in sipp_messages(uas_log):
         first = msg.split("\n", 1)[0]
         if direction == "recv" and first.startswith("INVITE "):
-            run.uas_offers.append(_call_sdp(msg))
+            run.uas_offers.append(call_sdp(msg))
         elif direction == "sent" and first.startswith("SIP/2.0 200") \
                 and "CSeq: 1 INVITE" in msg:
-            run.uas_media.append(_call_sdp(msg))
+            run.uas_media.append(call_sdp(msg))
     for direction, msg in sipp_messages(uac_log):
         first = msg.split("\n", 1)[0]
         if direction == "recv" and first.startswith("SIP/2.0 200") \
                 and re.search(r"^CSeq: *\d+ INVITE", msg, re.M):
-            run.uac_answers.append(_call_sdp(msg))
+            run.uac_answers.append(call_sdp(msg))
         elif direction == "sent" and first.startswith("INVITE "):
-            run.uac_media.append(_call_sdp(msg))
+            run.uac_media.append(call_sdp(msg))
 
 
 def _ng_exchanges(tap: ControlTap) -> list[tuple[str, dict | None,
@@ -284,8 +268,8 @@ def ng_run(e2e_artifacts) -> Run:
     uas_cp = free_udp_port(UAS_IP)
     uac_cp = free_udp_port(UAC_IP)
 
-    uac_streams = [(UAC_IP, uac_mp + 4 + 4 * i) for i in range(CALLS)]
-    uas_streams = [(UAS_IP, uas_mp + 4 + 4 * i) for i in range(CALLS)]
+    uac = SippSide("uac", UAC_IP, uac_port, uac_mp, uac_cp, logs)
+    uas = SippSide("uas", UAS_IP, uas_port, uas_mp, uas_cp, logs)
 
     kcfg = render_template(HERE / "kamailio-ng.cfg.in",
                            workdir / "kamailio.cfg", {
@@ -293,7 +277,8 @@ def ng_run(e2e_artifacts) -> Run:
                                "UAS_IP": UAS_IP, "UAS_PORT": uas_port,
                                "UAC_IP": UAC_IP,
                                "UAC_PRIVATE_IP": UAC_PRIVATE_IP,
-                               "CTL_IP": RELAY_IP, "CTL_PORT": tap_port,
+                               "RELAY_SOCKS": f"udp:{RELAY_IP}:{tap_port}",
+                               **ONE_RELAY_TIMERS["rtpengine"],
                                "MODULES_DIR": KAMAILIO_MODULES})
     pause_ms = int(math.ceil(pcap.duration * 1000)) + 1500
     uac_xml = render_template(HERE / "uac-ng.xml.in", workdir / "uac.xml",
@@ -302,15 +287,12 @@ def ng_run(e2e_artifacts) -> Run:
     uas_xml = render_template(HERE / "uas.xml.in", workdir / "uas.xml",
                               {"PCAP": PCAP})
 
-    f = {n: logs / n for n in (
-        "uac_msgs.log", "uas_msgs.log", "uac_stat.csv", "uas_stat.csv",
-        "uac_err.log", "uas_err.log", "uac_logs.log", "uas_logs.log")}
     e2e_artifacts.update({
         "relay stderr": logs / "relay.stderr",
         "kamailio stderr": logs / "kamailio.stderr",
         "sipp uac stdout": logs / "sipp-uac.stdout",
-        "sipp uac errors": f["uac_err.log"],
-        "sipp uas errors": f["uas_err.log"],
+        "sipp uac errors": uac.file("err.log"),
+        "sipp uas errors": uas.file("err.log"),
         "ng transcript": workdir / "ng-transcript.log",
     })
 
@@ -330,62 +312,20 @@ def ng_run(e2e_artifacts) -> Run:
 
         tap = ControlTap(RELAY_IP, tap_port, (RELAY_IP, ng_port))
         tap.start()
-        sinks = RtpSinks(uac_streams + uas_streams)
+        sinks = RtpSinks(uac.streams(1, CALLS) + uas.streams(1, CALLS))
         sinks.start()
 
-        kam = Proc("kamailio", [KAMAILIO, "-f", kcfg, "-DD", "-E", "-n", "1",
-                                "-m", "64", "-M", "8", "-Y", rundir,
-                                "-P", rundir / "kamailio.pid", "-w", rundir],
-                   logs, cwd=rundir)
-        procs.append(kam)
-        first = wait_until(
-            lambda: (not kam.alive()) or sip_ping(PROXY_IP, PROXY_IP,
-                                                  sip_port),
-            timeout=15, interval=0.2)
-        if not kam.alive() or not isinstance(first, str):
-            raise RuntimeError(f"Kamailio not answering SIP (rc="
-                               f"{kam.returncode})\n{kam.tail()}")
-
-        common = ["-bind_local", "-nostdin", "-fd", "1", "-trace_stat",
-                  "-trace_msg", "-trace_err", "-trace_logs",
-                  "-recv_timeout", "30000", "-m", str(CALLS)]
+        procs.append(start_kamailio(kcfg, rundir, logs, (PROXY_IP, sip_port)))
         uac_budget = CALLS / RATE + pause_ms / 1000 + 30
-        uas = Proc("sipp-uas", [
-            SIPP, "-sf", uas_xml, "-i", UAS_IP, "-p", uas_port,
-            "-mi", UAS_IP, "-mp", uas_mp, "-ci", UAS_IP, "-cp", uas_cp,
-            "-message_file", f["uas_msgs.log"], "-stf", f["uas_stat.csv"],
-            "-error_file", f["uas_err.log"], "-log_file", f["uas_logs.log"],
-            "-timeout", str(int(uac_budget + 10)), "-timeout_error",
-            *common], logs, cwd=logs)
-        procs.append(uas)
-        if not wait_until(lambda: (not uas.alive())
-                          or not udp_ports_free(UAS_IP, [uas_port]),
-                          timeout=10, interval=0.1) or not uas.alive():
-            raise RuntimeError(f"sipp UAS did not start\n{uas.tail()}")
-
-        uac = Proc("sipp-uac", [
-            SIPP, f"{PROXY_IP}:{sip_port}", "-sf", uac_xml, "-s", "uas",
-            "-i", UAC_IP, "-p", uac_port, "-mi", UAC_IP, "-mp", uac_mp,
-            "-ci", UAC_IP, "-cp", uac_cp, "-r", str(RATE), "-l", str(CALLS),
-            "-message_file", f["uac_msgs.log"], "-stf", f["uac_stat.csv"],
-            "-error_file", f["uac_err.log"], "-log_file", f["uac_logs.log"],
-            "-timeout", str(int(uac_budget)), "-timeout_error", *common],
-            logs, cwd=logs)
-        procs.append(uac)
-        run.uac_rc = uac.wait(timeout=uac_budget + 10)
-        run.uas_rc = uas.wait(timeout=15)
+        uas_proc = start_uas(uas, uas_xml, CALLS, timeout=uac_budget + 10)
+        procs.append(uas_proc)
+        uac_proc = start_uac(uac, uac_xml, (PROXY_IP, sip_port), CALLS, RATE,
+                             timeout=uac_budget)
+        procs.append(uac_proc)
+        run.uac_rc = uac_proc.wait(timeout=uac_budget + 10)
+        run.uas_rc = uas_proc.wait(timeout=15)
         run.relay_exit = relay.returncode
-
-        # Let the last packets drain into the sinks: stop once the count is
-        # unchanged for 5 polls in a row (at most 3 s).
-        last = [-1, 0]
-
-        def settled():
-            now = sinks.total()
-            last[1] = last[1] + 1 if now == last[0] else 0
-            last[0] = now
-            return last[1] >= 5
-        wait_until(settled, timeout=3, interval=0.1)
+        wait_sinks_settled(sinks)
 
         if relay.alive():
             run.counters_after = _relay_counters(RELAY_KIND, ng_port,
@@ -411,11 +351,9 @@ def ng_run(e2e_artifacts) -> Run:
 
     if setup_error:
         pytest.fail(setup_error, pytrace=False)
-    run.uac_ok, run.uac_failed = sipp_call_counts(
-        sipp_final_stats(f["uac_stat.csv"]))
-    run.uas_ok, run.uas_failed = sipp_call_counts(
-        sipp_final_stats(f["uas_stat.csv"]))
-    _collect_sdp(run, f["uac_msgs.log"], f["uas_msgs.log"])
+    run.uac_ok, run.uac_failed = uac.call_counts()
+    run.uas_ok, run.uas_failed = uas.call_counts()
+    _collect_sdp(run, uac.file("msgs.log"), uas.file("msgs.log"))
     run.rtpstat = _rtpstat_lines(logs / "kamailio.stderr")
     _summarize(run, workdir)
     return run
