@@ -419,6 +419,10 @@ def run_scenario(kind: str, binary: str, workdir: Path,
                              [PYTHON, AGENT, "attack", att_cfg])
 
         time.sleep(max(0.0, t_media + PRE_MOVE - time.time()))
+        if kind == "rtproam" and relay.alive():
+            # What the relay counted before the move, to tell the move's own.
+            result["relay_info_before_move"] = lab.agent(
+                "core", "rtpp", "127.0.0.1", CTL_PORT, "I")["reply"]
         t_move = lab.move_uplink()
         time.sleep(POST_MOVE)
         result["hangup"] = lab.agent("caller", "ctrl", CTRL_PORT, "hangup")
