@@ -70,6 +70,8 @@ struct call_hooks {
 /* Called for a call that timed out, before it is deleted. */
 typedef void (*call_timeout_fn)(void *arg, struct call *c);
 
+struct fastpath;
+
 struct call_ctx {
 	const struct config	*cfg;
 	struct call_table	 calls;
@@ -78,6 +80,7 @@ struct call_ctx {
 	unsigned		 nworkers;
 	unsigned		 next_worker;
 	struct recorder		*rec;		/* NULL: no --record-dir */
+	struct fastpath		*fastpath;	/* NULL: sockets only */
 	bool			 shutting_down;
 	const struct call_hooks	*hooks;		/* NULL: nobody listens */
 	call_timeout_fn		 on_timeout;	/* NULL: nobody to tell */

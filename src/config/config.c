@@ -18,7 +18,7 @@ enum {
 	OPT_LOG, OPT_METRICS, OPT_JB, OPT_JB_DEPTH, OPT_JB_MAX,
 	OPT_MAX_CMD_RATE, OPT_RECORD_DIR, OPT_NG, OPT_DELETE_DELAY,
 	OPT_REDIS, OPT_REDIS_PASSWORD_FILE, OPT_NODE_ID, OPT_REDIS_REFRESH,
-	OPT_REDIS_TTL,
+	OPT_REDIS_TTL, OPT_FAST_PATH,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +63,7 @@ static const struct option long_options[] = {
 	{ "node-id",		required_argument, NULL, OPT_NODE_ID },
 	{ "redis-refresh",	required_argument, NULL, OPT_REDIS_REFRESH },
 	{ "redis-ttl",		required_argument, NULL, OPT_REDIS_TTL },
+	{ "fast-path",		required_argument, NULL, OPT_FAST_PATH },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "config",		required_argument, NULL, 'c' },
@@ -103,6 +104,9 @@ config_usage(FILE *out, const char *prog)
 "                              unix:PATH or tcp:HOST:PORT (repeatable)\n"
 "      --metrics HOST:PORT     serve Prometheus metrics at /metrics\n"
 "      --record-dir DIR        R/C record calls to pcap files here [off]\n"
+"      --fast-path MODE        ebpf | off: forward verified streams in the\n"
+"                              kernel (needs root or CAP_BPF+CAP_NET_ADMIN\n"
+"                              at start, kernel 6.6+) [off]\n"
 "\n"
 "Handover (see README: Secure handover)\n"
 "      --handover POLICY       off | ssrc | probation [probation]\n"
@@ -428,6 +432,14 @@ config_parse_args(struct config *c, int argc, char **argv, char *err,
 				c->latch.probation_count = (unsigned)v;
 			else
 				c->latch.max_switches_per_min = (unsigned)v;
+			break;
+		case OPT_FAST_PATH:
+			if (strcmp(optarg, "ebpf") == 0)
+				c->fast_path = FAST_PATH_EBPF;
+			else if (strcmp(optarg, "off") == 0)
+				c->fast_path = FAST_PATH_OFF;
+			else
+				USAGE_ERR("--fast-path: ebpf or off: %s", optarg);
 			break;
 		case OPT_HOLD_PKTS:
 			if (parse_uint(optarg, 0, LATCH_HOLD_SLOTS, &v) != 0)

@@ -25,6 +25,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "daemon/metrics.h"
+#include "kernel/fastpath.h"
 #include "control/rtpp/notify.h"
 #include "media/proc/record.h"
 #include "media/worker.h"
@@ -133,6 +134,32 @@ handle_signal(int sfd)
 	return false;
 }
 
+/*
+ * --fast-path ebpf: attach while we may still hold CAP_BPF and
+ * CAP_NET_ADMIN, before the drop. Where the kernel says no, say so once
+ * and run on sockets: the relay works the same, at the socket path's cost.
+ */
+static struct fastpath *
+open_fast_path(const struct config *cfg)
+{
+	struct addr addrs[CONFIG_MAX_IFACES + 1];
+	struct fastpath *fp;
+	char err[256];
+	unsigned n;
+
+	for (n = 0; n < cfg->nifaces; n++)
+		addrs[n] = cfg->ifaces[n];
+	if (cfg->have_iface6)
+		addrs[n++] = cfg->iface6;
+	if ((fp = fastpath_open(addrs, n, err, sizeof(err))) == NULL) {
+		log_warn("--fast-path ebpf: %s; forwarding on sockets only", err);
+		return NULL;
+	}
+	log_notice("fast path: eBPF program attached to %u interface(s)",
+	    fastpath_attached(fp));
+	return fp;
+}
+
 static int
 run(struct config *cfg)
 {
@@ -197,6 +224,8 @@ run(struct config *cfg)
 		log_err("%s", err);
 		goto out;
 	}
+	if (cfg->fast_path == FAST_PATH_EBPF)
+		ctx.fastpath = open_fast_path(cfg);
 	if (cfg->user && drop_privileges(cfg->user) != 0)
 		goto out;
 
@@ -275,6 +304,8 @@ out:
 	/* After the workers: it drains their rings and closes every file. */
 	recorder_stop(ctx.rec);
 	free(ctx.workers);
+	/* After the workers: they write its map. Detaches the program. */
+	fastpath_close(ctx.fastpath);
 	metrics_stop(metrics);
 	ctl_net_close(net);
 	notify_free(ctx.on_timeout_arg);
