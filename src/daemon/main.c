@@ -28,6 +28,7 @@
 #include "kernel/fastpath.h"
 #include "control/rtpp/notify.h"
 #include "media/proc/record.h"
+#include "media/fastpath_sync.h"
 #include "media/worker.h"
 #include "store/store.h"
 
@@ -239,6 +240,7 @@ run(struct config *cfg)
 	}
 	if ((ctx.workers = calloc(ctx.nworkers, sizeof(*ctx.workers))) == NULL)
 		goto out;
+	relay_set_fastpath(ctx.fastpath);
 	for (i = 0; i < ctx.nworkers; i++, started++) {
 		if (worker_start(&ctx.workers[i], i,
 		    cfg->affinity && cpus > 0 ? (int)(i % (unsigned)cpus) : -1,

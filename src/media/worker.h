@@ -53,6 +53,8 @@ struct worker_totals {
 	counter_t	 tx_pkts;
 	counter_t	 dropped_pkts;
 	counter_t	 switches;
+	counter_t	 fast_pkts;	/* of rx_pkts, forwarded by the kernel */
+	counter_t	 fast_streams;	/* legs with a kernel entry now */
 };
 
 struct worker {

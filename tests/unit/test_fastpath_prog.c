@@ -6,6 +6,7 @@
  * the rewritten addresses and ports, TTL 64, checksums a receiver accepts,
  * and the entry's counters and RFC 3550 state must have moved by one.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "kernel/fastpath.h"
+#include "media/fastpath_stats.h"
 
 #ifdef RTPROAM_HAVE_EBPF
 #include <bpf/bpf.h>
@@ -307,12 +309,137 @@ test_packets(void **state)
 	}
 }
 
+/* ---- one set of statistics, whichever path carried a packet ---------- */
+
+static struct rtp_info
+info_of(uint16_t seq)
+{
+	struct rtp_info p;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = PKT_RTP;
+	p.pt = 0;
+	p.seq = seq;
+	p.ts = 160u * seq;
+	p.ssrc = SSRC;
+	p.hdr_len = 12;
+	p.payload_len = PAYLOAD;
+	return p;
+}
+
+/*
+ * What the worker does around a packet that went up while the leg had an
+ * entry: take the entry back, fold it, count the packet, write it again.
+ */
+static void
+socket_path(struct stream_stats *st, struct fp_entry *live, uint16_t seq,
+    uint64_t us)
+{
+	struct fp_key key;
+	struct fp_entry taken;
+	struct rtp_info p = info_of(seq);
+
+	make_entry(&key, &taken, 0);
+	assert_int_equal(fastpath_take(fp, &key, &taken), 0);
+	fastpath_stats_fold(st, &live->st, &taken.st);
+	stats_on_rtp(st, &p, sizeof(((struct frame *)0)->rtp), us);
+	fastpath_stats_seed(st, &live->st);
+	assert_int_equal(fastpath_put(fp, &key, live), 0);
+}
+
+struct fold_case {
+	const char	*name;
+	uint16_t	 seqs[12];
+	size_t		 n;
+};
+
+static const struct fold_case fold_cases[] = {
+	{ "in order", { 1, 2, 3, 4, 5, 6, 7, 8 }, 8 },
+	{ "gaps", { 1, 2, 5, 6, 20, 21, 22 }, 7 },
+	{ "wrap", { 65533, 65534, 65535, 0, 1, 2 }, 6 },
+	{ "late and repeated go up", { 1, 2, 4, 3, 5, 5, 6, 9, 7, 10 }, 10 },
+	{ "a jump goes up and is believed on the next", { 1, 2, 3, 9000, 9001, 9002, 9003 }, 7 },
+};
+
+static void
+test_fold_matches_socket_path(void **state)
+{
+	struct stream_stats sock, both;
+	struct stats_report want, got;
+	struct fp_key key;
+	struct fp_entry live, taken;
+	struct frame in, out;
+	size_t c, i;
+	uint64_t us = 1000000;
+	int rc;
+
+	(void)state;
+	if (fp == NULL)
+		skip();
+	for (c = 0; c < sizeof(fold_cases) / sizeof(fold_cases[0]); c++) {
+		const struct fold_case *fc = &fold_cases[c];
+		struct rtp_info p = info_of(fc->seqs[0]);
+
+		stats_init(&sock, AF_INET);
+		stats_init(&both, AF_INET);
+		for (i = 0; i < fc->n; i++) {
+			p = info_of(fc->seqs[i]);
+			stats_on_rtp(&sock, &p, sizeof(in.rtp), us + i);
+		}
+		/* The first packet verifies the leg on the socket. */
+		p = info_of(fc->seqs[0]);
+		stats_on_rtp(&both, &p, sizeof(in.rtp), us);
+		make_entry(&key, &live, 0);
+		fastpath_stats_seed(&both, &live.st);
+		assert_int_equal(fastpath_put(fp, &key, &live), 0);
+		for (i = 1; i < fc->n; i++) {
+			LIBBPF_OPTS(bpf_test_run_opts, run,
+			    .data_in = &in, .data_size_in = sizeof(in),
+			    .data_out = &out, .data_size_out = sizeof(out));
+
+			make_frame(&in, fc->seqs[i]);
+			set_seq(&in, fc->seqs[i]);
+			in.rtp[4] = (uint8_t)((160u * fc->seqs[i]) >> 24);
+			in.rtp[5] = (uint8_t)((160u * fc->seqs[i]) >> 16);
+			in.rtp[6] = (uint8_t)((160u * fc->seqs[i]) >> 8);
+			in.rtp[7] = (uint8_t)(160u * fc->seqs[i]);
+			fix_checksums(&in);
+			rc = bpf_prog_test_run_opts(fastpath_prog_fd(fp), &run);
+			assert_int_equal(rc, 0);
+			if (run.retval == TC_ACT_OK)
+				socket_path(&both, &live, fc->seqs[i], us + i);
+		}
+		assert_int_equal(fastpath_take(fp, &key, &taken), 0);
+		fastpath_stats_fold(&both, &live.st, &taken.st);
+		stats_snapshot(&sock, us + fc->n, &want);
+		stats_snapshot(&both, us + fc->n, &got);
+		if (got.rx_packets != want.rx_packets || got.rx_bytes != want.rx_bytes ||
+		    got.rx_wire_bytes != want.rx_wire_bytes ||
+		    got.expected != want.expected || got.received != want.received ||
+		    got.lost != want.lost || got.duplicates != want.duplicates ||
+		    got.reordered != want.reordered || got.max_gap != want.max_gap ||
+		    got.ext_max_seq != want.ext_max_seq ||
+		    got.seq_restarts != want.seq_restarts)
+			fail_msg("%s: kernel+socket rx %" PRIu64 " exp %" PRIu64
+			    " recv %" PRIu64 " dup %" PRIu64 " reord %" PRIu64
+			    " gap %u ext %u; socket alone rx %" PRIu64 " exp %"
+			    PRIu64 " recv %" PRIu64 " dup %" PRIu64 " reord %"
+			    PRIu64 " gap %u ext %u", fc->name, got.rx_packets,
+			    got.expected, got.received, got.duplicates,
+			    got.reordered, got.max_gap, got.ext_max_seq,
+			    want.rx_packets, want.expected, want.received,
+			    want.duplicates, want.reordered, want.max_gap,
+			    want.ext_max_seq);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verifier),
 		cmocka_unit_test(test_packets),
+		cmocka_unit_test(test_fold_matches_socket_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
