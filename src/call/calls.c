@@ -41,6 +41,18 @@ call_totals(struct call_ctx *ctx, struct relay_totals *t)
 				totals_add_media(t, m);
 }
 
+void
+call_fastpath_totals(struct call_ctx *ctx, uint64_t *streams, uint64_t *pkts)
+{
+	unsigned i;
+
+	*streams = *pkts = 0;
+	for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+		*streams += counter_get(&ctx->workers[i].totals.fast_streams);
+		*pkts += counter_get(&ctx->workers[i].totals.fast_pkts);
+	}
+}
+
 /* ---- time to live ---- */
 
 static uint64_t

@@ -101,6 +101,12 @@ void	call_ctx_init(struct call_ctx *ctx, const struct config *cfg);
 void	call_ctx_free(struct call_ctx *ctx);
 /* Ended totals plus the live media's current counters. */
 void	call_totals(struct call_ctx *ctx, struct relay_totals *t);
+/*
+ * The kernel fast path: legs with a map entry now, and the packets it
+ * forwarded (as folded by the workers, at most a second behind; they are
+ * part of the received and relayed totals too).
+ */
+void	call_fastpath_totals(struct call_ctx *ctx, uint64_t *streams, uint64_t *pkts);
 
 /*
  * One side of an offer/answer: the address one party gave for one media

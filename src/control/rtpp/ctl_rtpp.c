@@ -386,7 +386,7 @@ do_info(struct call_ctx *ctx, bool list, char *reply, size_t len)
 	struct relay_totals t;
 	struct call *c;
 	struct media *m;
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), fast_streams, fast_pkts;
 	size_t off, n;
 	unsigned b, more = 0;
 
@@ -398,6 +398,12 @@ do_info(struct call_ctx *ctx, bool list, char *reply, size_t len)
 	    "handovers: %" PRIu64 "\nsessions timed out: %" PRIu64 "\n",
 	    ctx->calls.created_total, ctx->calls.ncalls, ctx->calls.nmedia * 4,
 	    t.rx, t.relayed, t.dropped, t.switches, ctx->calls_timed_out);
+	if (ctx->fastpath != NULL && off < len) {	/* --fast-path ebpf, attached */
+		call_fastpath_totals(ctx, &fast_streams, &fast_pkts);
+		off += reply_fmt(reply + off, len - off,
+		    "fast path streams: %" PRIu64 "\nfast path packets: %" PRIu64 "\n",
+		    fast_streams, fast_pkts);
+	}
 	/* --redis: the store's state (rtproam-ctl ha). */
 	if (ctx->hooks && ctx->hooks->report && off < len)
 		off += ctx->hooks->report(ctx->hooks->arg, 0, reply + off, len - off);

@@ -1,0 +1,202 @@
+"""The eBPF fast path (--fast-path ebpf, issue 13) in network namespaces.
+
+    relay ns  r0 198.18.0.1/24 ==veth== p0  phones ns
+              rtproam                       198.18.0.2 phone A
+              (tc program on r0)            198.18.0.3 phone B
+                                            198.18.0.4 attacker
+                                            198.18.0.5 phone A after a move
+
+The phones (fastpath_agent.py) run in their namespace; the relay is driven
+over a unix control socket, which the namespaces share with the test. Every
+namespace is removed and every process stopped by PID even when a test
+fails (Lab.close). Root only; skipped where the program cannot be attached
+(no kernel 6.6+, a build without RTPROAM_EBPF).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "integration"))
+
+from e2e_helpers import (relay_binary, sanitizer_reports,  # noqa: E402
+                         tail_file, wait_until)
+from nat_lab import PYTHON, Lab  # noqa: E402
+from rtpp import make_call, parse_info, unix_command  # noqa: E402
+
+AGENT = HERE / "fastpath_agent.py"
+RELAY_IP, A_IP, B_IP = "198.18.0.1", "198.18.0.2", "198.18.0.3"
+ATTACKER_IP, MOVED_IP = "198.18.0.4", "198.18.0.5"
+A_PORT, B_PORT = 7000, 7002
+SSRC_A, SSRC_B = 0x0A0A0A0A, 0x0B0B0B0B
+ATTACHED = "fast path: eBPF program attached"
+
+
+class FastLab(Lab):
+    """Two namespaces and one veth pair; Lab's process and cleanup code."""
+
+    def build(self) -> None:
+        for role in ("relay", "phones"):
+            self.sh(["ip", "netns", "add", self.ns(role)])
+            self.namespaces.append(self.ns(role))
+            self.sh(["ip", "link", "set", "lo", "up"], self.ns(role))
+        self.sh(["ip", "link", "add", "r0", "netns", self.ns("relay"), "type",
+                 "veth", "peer", "p0", "netns", self.ns("phones")])
+        self.sh(["ip", "addr", "add", RELAY_IP + "/24", "dev", "r0"],
+                self.ns("relay"))
+        for ip in (A_IP, B_IP, ATTACKER_IP, MOVED_IP):
+            self.sh(["ip", "addr", "add", ip + "/24", "dev", "p0"],
+                    self.ns("phones"))
+        for role, ifname in (("relay", "r0"), ("phones", "p0")):
+            self.sh(["ip", "link", "set", ifname, "up"], self.ns(role))
+
+    def relay(self, name: str, fast_path: str = "ebpf"):
+        """rtproam with the fast path; waits until it answers V."""
+        sock = self.workdir / f"{name}.sock"
+        log = self.workdir / f"{name}.log"
+        proc = self.start("relay", name, [
+            relay_binary("rtproam"), "-f", "-F", "--fast-path", fast_path,
+            "-l", RELAY_IP, "-s", f"unix:{sock}", "-m", "30000", "-M", "30099",
+            "-d", "info", "--log", str(log)])
+        up = wait_until(lambda: sock.exists() and
+                        ctl(sock, "V").startswith("20040107"), 10)
+        assert up, f"{name} did not answer V\n" + tail_file(log)
+        if fast_path == "ebpf" and ATTACHED not in log.read_text():
+            self.close()
+            pytest.skip("the fast path did not attach here: " + tail_file(log, 5))
+        return proc, sock, log
+
+    def phones(self, **cfg) -> dict:
+        path = self.workdir / "agent.json"
+        path.write_text(json.dumps(cfg))
+        out = self.sh([PYTHON, str(AGENT), str(path)], self.ns("phones"),
+                      timeout=60)
+        return json.loads(out.strip().splitlines()[-1])
+
+
+def ctl(sock: Path, command: str) -> str:
+    try:
+        return unix_command(str(sock), command).strip()
+    except OSError:
+        return ""
+
+
+@pytest.fixture
+def lab(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("needs root: network namespaces and a tc program")
+    lab = FastLab(tmp_path, tag=f"rf{os.getpid()}")
+    try:
+        lab.build()
+        yield lab
+    finally:
+        lab.close()
+    # An ASan build reports at exit, so after close() stopped the relays.
+    for proc in lab.procs:
+        assert not sanitizer_reports(proc.stderr_path), proc.tail()
+
+
+def call(sock: Path, callid: str) -> tuple[int, int]:
+    """U from A, L from B (PCMU): the relay ports A and B send to."""
+    c = make_call(lambda command: ctl(sock, command), callid,
+                  SimpleNamespace(ip=A_IP, port=A_PORT),
+                  SimpleNamespace(ip=B_IP, port=B_PORT), mods="c0",
+                  relay_ip=RELAY_IP)
+    return c.a_port, c.b_port
+
+
+def agent_cfg(port_a: int, port_b: int, count: int, **extra) -> dict:
+    cfg = dict(relay_ip=RELAY_IP, relay_a=port_a, relay_b=port_b,
+               a_ip=A_IP, a_port=A_PORT, b_ip=B_IP, b_port=B_PORT,
+               ssrc_a=SSRC_A, ssrc_b=SSRC_B, count=count, pps=50)
+    cfg.update(extra)
+    return cfg
+
+
+def settled_info(sock: Path) -> dict:
+    """I once the workers folded the kernel's counters (once a second)."""
+    last = {}
+
+    def same_twice():
+        nonlocal last
+        info = parse_info(ctl(sock, "I"))
+        ok = info == last and info.get("active sessions") == 0
+        last = info
+        return ok
+    wait_until(same_twice, 5, interval=1.2)
+    return last
+
+
+def test_call_goes_through_the_kernel_and_counts_stay_exact(lab):
+    _, sock, _ = lab.relay("relay")
+    port_a, port_b = call(sock, "fp1")
+    res = lab.phones(**agent_cfg(port_a, port_b, 250))
+    ctl(sock, "D fp1 ft")
+    info = settled_info(sock)
+    sent = res["sent"]["a"] + res["sent"]["b"]
+    assert res["got"]["b"] == res["sent"]["a"], res
+    assert res["got"]["a"] == res["sent"]["b"], res
+    assert info["packets received"] == sent, info
+    assert info["packets transmitted"] == sent, info
+    assert info["packets dropped"] == 0, info
+    # Nearly all: the first packet of each stream verifies it on the socket.
+    assert info["fast path packets"] >= sent * 9 // 10, info
+    assert info["fast path streams"] == 0, info
+
+
+@pytest.mark.parametrize("fast_path", ["ebpf", "off"])
+def test_move_and_attackers_while_packets_flow(lab, fast_path):
+    _, sock, _ = lab.relay("relay", fast_path)
+    port_a, port_b = call(sock, "fp2")
+    # Blind attackers (they do not see the media, the threat the latch
+    # answers): A's SSRC (from an old report, say) with sequence numbers
+    # that do not continue A's, while A talks; then one with its own SSRC
+    # after the move. Neither may win, with or without the fast path.
+    attackers = [
+        dict(ip=ATTACKER_IP, port=A_PORT, same_ssrc=True, ssrc=0,
+             seq_offset=20000, **{"from": 40, "count": 40}),
+        dict(ip=ATTACKER_IP, port=A_PORT + 10, same_ssrc=False,
+             ssrc=0x0DEAD000, seq_offset=0, **{"from": 150, "count": 50}),
+    ]
+    res = lab.phones(**agent_cfg(port_a, port_b, 250, move_ip=MOVED_IP,
+                                 move_at=100, attackers=attackers))
+    ctl(sock, "D fp2 ft")
+    info = settled_info(sock)
+    got = res["got"]
+    assert res["attack_at_b"] == 0, res
+    assert info["handovers"] == 1, info
+    # The map followed A: B's stream reaches A's new address...
+    assert got["a_moved"] >= res["sent"]["b"] - 100 - 5, res
+    # ...and nothing stale went to the old one after the move.
+    assert got["a"] <= 100 + 5, res
+    assert got["a"] + got["a_moved"] >= res["sent"]["b"] - 5, res
+    # Every attacker datagram reached the latch and was dropped there.
+    assert info["packets dropped"] >= res["sent"]["attack"], info
+    assert info["packets received"] == res["sent"]["a"] + res["sent"]["b"] + \
+        res["sent"]["attack"], info
+    if fast_path == "ebpf":
+        assert info["fast path packets"] > 0, info
+
+
+def test_nothing_forwards_after_kill_9(lab):
+    proc, sock, _ = lab.relay("relay")
+    port_a, port_b = call(sock, "fp3")
+    before = lab.phones(**agent_cfg(port_a, port_b, 100))
+    assert before["got"]["b"] == before["sent"]["a"], before
+    assert parse_info(ctl(sock, "I"))["fast path streams"] == 2
+    proc.popen.kill()
+    assert proc.wait(10) is not None
+    after = lab.phones(**agent_cfg(port_a, port_b, 100, seq0=1100))
+    assert after["got"] == {"a": 0, "b": 0}, after
+    # A new instance starts clean: no entry of the old one forwards.
+    lab.relay("relay2")
+    again = lab.phones(**agent_cfg(port_a, port_b, 100, seq0=1200))
+    assert again["got"] == {"a": 0, "b": 0}, again
