@@ -58,14 +58,14 @@ class FastLab(Lab):
         for role, ifname in (("relay", "r0"), ("phones", "p0")):
             self.sh(["ip", "link", "set", ifname, "up"], self.ns(role))
 
-    def relay(self, name: str, fast_path: str = "ebpf"):
+    def relay(self, name: str, fast_path: str = "ebpf", extra=()):
         """rtproam with the fast path; waits until it answers V."""
         sock = self.workdir / f"{name}.sock"
         log = self.workdir / f"{name}.log"
         proc = self.start("relay", name, [
             relay_binary("rtproam"), "-f", "-F", "--fast-path", fast_path,
             "-l", RELAY_IP, "-s", f"unix:{sock}", "-m", "30000", "-M", "30099",
-            "-d", "info", "--log", str(log)])
+            "-d", "info", "--log", str(log), *extra])
         up = wait_until(lambda: sock.exists() and
                         ctl(sock, "V").startswith("20040107"), 10)
         assert up, f"{name} did not answer V\n" + tail_file(log)
@@ -200,3 +200,57 @@ def test_nothing_forwards_after_kill_9(lab):
     lab.relay("relay2")
     again = lab.phones(**agent_cfg(port_a, port_b, 100, seq0=1200))
     assert again["got"] == {"a": 0, "b": 0}, again
+
+
+def hold_resume_delete(lab: FastLab, fast_path: str, callid: str) -> list:
+    """Phases of 50 packets each way: talking, A re-offers c=0.0.0.0 (the
+    rtpproxy protocol's hold, which leaves a latched peer in place), A
+    re-offers its address, the call deleted. What the phones got in each,
+    and I after each."""
+    proc, sock, _ = lab.relay(f"relay-{fast_path}", fast_path)
+    port_a, port_b = call(sock, callid)
+    steps = [None, f"Uc0 {callid} 0.0.0.0 {A_PORT} ft;1 tt;1",
+             f"Uc0 {callid} {A_IP} {A_PORT} ft;1 tt;1", f"D {callid} ft"]
+    out = []
+    for n, step in enumerate(steps):
+        if step:
+            assert ctl(sock, step), step
+        res = lab.phones(**agent_cfg(port_a, port_b, 50, seq0=1000 + 50 * n))
+        info = settled_info(sock) if step and step.startswith("D") else \
+            parse_info(ctl(sock, "I"))
+        out.append((res["got"], {k: info.get(k) for k in (
+            "packets received", "packets transmitted", "packets dropped")}))
+    proc.stop()
+    return out
+
+
+def test_hold_resume_delete_same_on_both_paths(lab):
+    fast = hold_resume_delete(lab, "ebpf", "fp4")
+    socket_only = hold_resume_delete(lab, "off", "fp5")
+    # What the phones got, phase by phase, is the same on both paths.
+    assert [g for g, _ in fast] == [g for g, _ in socket_only], (fast, socket_only)
+    talking, held, resumed, deleted = (g for g, _ in fast)
+    assert talking == {"a": 50, "b": 50}, fast
+    assert held == talking, fast           # the latch keeps its peer
+    assert resumed == {"a": 50, "b": 50}, fast
+    assert deleted == {"a": 0, "b": 0}, fast
+    # The relay's counters at the end are the same too.
+    assert fast[-1][1] == socket_only[-1][1], (fast, socket_only)
+
+
+def test_timeout_while_the_kernel_carries_the_call(lab):
+    """-T 2: packets carried by the kernel keep the call alive (the worker
+    folds their last arrival into the TTL); when they stop, it times out
+    and nothing forwards afterwards."""
+    _, sock, _ = lab.relay("relay", extra=("-T", "2"))
+    port_a, port_b = call(sock, "fp6")
+    res = lab.phones(**agent_cfg(port_a, port_b, 200))     # 4 s > TTL
+    assert res["got"] == {"a": 200, "b": 200}, res
+    info = parse_info(ctl(sock, "I"))
+    assert info["sessions timed out"] == 0, info
+    assert info["fast path packets"] >= 360, info
+    assert wait_until(lambda: parse_info(ctl(sock, "I"))["sessions timed out"]
+                      == 1, 10), parse_info(ctl(sock, "I"))
+    after = lab.phones(**agent_cfg(port_a, port_b, 50, seq0=1200))
+    assert after["got"] == {"a": 0, "b": 0}, after
+    assert parse_info(ctl(sock, "I"))["fast path streams"] == 0
