@@ -13,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "config/config.h"
 #include "config/config_file.h"
@@ -136,6 +139,29 @@ handle_signal(int sfd)
 }
 
 /*
+ * A service that is not root but was handed CAP_BPF and CAP_NET_ADMIN
+ * (systemd AmbientCapabilities) to attach the fast path gives them up
+ * once it is attached: the map is used through a descriptor, which needs
+ * no capability. capset(2) directly: libcap for one call is not worth a
+ * dependency.
+ */
+static int
+drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+
+	memset(none, 0, sizeof(none));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 ||
+	    syscall(SYS_capset, &hdr, none) != 0) {
+		log_err("cannot drop capabilities: %s", strerror(errno));
+		return -1;
+	}
+	log_info("capabilities dropped after attaching the fast path");
+	return 0;
+}
+
+/*
  * --fast-path ebpf: attach while we may still hold CAP_BPF and
  * CAP_NET_ADMIN, before the drop. Where the kernel says no, say so once
  * and run on sockets: the relay works the same, at the socket path's cost.
@@ -228,6 +254,9 @@ run(struct config *cfg)
 	if (cfg->fast_path == FAST_PATH_EBPF)
 		ctx.fastpath = open_fast_path(cfg);
 	if (cfg->user && drop_privileges(cfg->user) != 0)
+		goto out;
+	if (cfg->user == NULL && geteuid() != 0 && cfg->fast_path == FAST_PATH_EBPF &&
+	    drop_capabilities() != 0)
 		goto out;
 
 	cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);

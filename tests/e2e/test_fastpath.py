@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -254,3 +256,40 @@ def test_timeout_while_the_kernel_carries_the_call(lab):
     after = lab.phones(**agent_cfg(port_a, port_b, 50, seq0=1200))
     assert after["got"] == {"a": 0, "b": 0}, after
     assert parse_info(ctl(sock, "I"))["fast path streams"] == 0
+
+
+def test_unprivileged_service_after_attach(lab):
+    """The systemd shape: not root, CAP_BPF and CAP_NET_ADMIN as ambient
+    capabilities (capsh stands in for systemd). The relay attaches, drops
+    them, and the workers still write and read the map."""
+    capsh = shutil.which("capsh")
+    if not capsh:
+        pytest.skip("capsh not installed (libcap2-bin)")
+    # nobody must reach the control socket and the binary.
+    run = Path(tempfile.mkdtemp(prefix="rtproam-fastpath-"))
+    try:
+        os.chmod(run, 0o777)
+        sock = run / "ctl.sock"
+        binary = relay_binary("rtproam")
+        proc = lab.start("relay", "relay-nobody", [
+            capsh, "--caps=cap_bpf,cap_net_admin,cap_setuid,cap_setgid,"
+            "cap_setpcap+eip", "--keep=1", "--user=nobody",
+            "--addamb=cap_bpf,cap_net_admin", "--", "-c",
+            f"exec {binary} -f --fast-path ebpf -l {RELAY_IP} -s unix:{sock}"
+            " -m 30000 -M 30099 -d info"])
+        if not wait_until(lambda: sock.exists(), 10):
+            pytest.skip("the relay did not start as nobody (is the build "
+                        "directory readable by others?)\n" + proc.tail())
+        if ATTACHED not in proc.stderr_path.read_text():
+            pytest.skip("the fast path did not attach here")
+        port_a, port_b = call(sock, "fp7")
+        res = lab.phones(**agent_cfg(port_a, port_b, 100))
+        info = parse_info(ctl(sock, "I"))
+        log = proc.stderr_path.read_text()
+        assert "capabilities dropped" in log, log
+        assert res["got"] == {"a": 100, "b": 100}, res
+        assert info["fast path streams"] == 2, info
+        assert info["fast path packets"] >= 180, info
+        proc.stop()
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
