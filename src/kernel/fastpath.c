@@ -73,6 +73,7 @@ fastpath_load(char *err, size_t errlen)
 		    strerror(-rc));
 		fastpath_bpf__destroy(fp->skel);
 		free(fp);
+		errno = -rc;	/* EPERM: no privilege, not a verifier verdict */
 		return NULL;
 	}
 	fp->map_fd = bpf_map__fd(fp->skel->maps.fp_streams);

@@ -35,7 +35,7 @@ bool	 fastpath_built_in(void);
  */
 struct fastpath *fastpath_open(const struct addr *addrs, unsigned n, char *err,
 	    size_t errlen);
-/* Load only, attach nowhere: the verifier test. */
+/* Load only, attach nowhere: the verifier test. errno says why it failed. */
 struct fastpath *fastpath_load(char *err, size_t errlen);
 void	 fastpath_close(struct fastpath *fp);
 unsigned fastpath_attached(const struct fastpath *fp);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -206,13 +207,19 @@ static int
 setup(void **state)
 {
 	char err[256];
+	bool no_privilege;
 
 	(void)state;
 	if (geteuid() != 0)
 		return 0;
+	/*
+	 * Root without the capabilities (fakeroot in a package build, a
+	 * container) skips; any other refusal is the verifier's and fails.
+	 */
 	if ((fp = fastpath_load(err, sizeof(err))) == NULL) {
+		no_privilege = errno == EPERM;
 		fprintf(stderr, "fastpath_load: %s\n", err);
-		return -1;
+		return no_privilege ? 0 : -1;
 	}
 	return 0;
 }
