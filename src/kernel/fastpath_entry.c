@@ -5,10 +5,32 @@
 
 #include "kernel/fastpath_entry.h"
 
+/* Both legs' sockets and peers of one family (no v4/v6 bridging). */
 static bool
-is_v4(const struct addr *a)
+one_family(const struct fp_side *rx, const struct fp_side *tx)
 {
-	return addr_is_set(a) && addr_family(a) == AF_INET;
+	int f = addr_family(&rx->local);
+
+	return (f == AF_INET || f == AF_INET6) && addr_family(&rx->peer) == f &&
+	    addr_family(&tx->local) == f && addr_family(&tx->peer) == f;
+}
+
+/* The address as the program sees it on the wire. */
+static void
+wire_addr(uint32_t out[4], const struct addr *a)
+{
+	memset(out, 0, 4 * sizeof(uint32_t));
+	if (addr_family(a) == AF_INET)
+		out[0] = a->u.sin.sin_addr.s_addr;
+	else
+		memcpy(out, &a->u.sin6.sin6_addr, 16);
+}
+
+/* Port in network order; sin_port and sin6_port sit at the same offset. */
+static uint16_t
+wire_port(const struct addr *a)
+{
+	return a->u.sin.sin_port;
 }
 
 enum fp_verdict
@@ -27,21 +49,20 @@ fastpath_entry_build(const struct fp_leg_input *in, struct fp_key *key,
 		return FP_NO_PROCESSED;
 	if (!addr_is_set(&tx->peer) || addr_is_any(&tx->peer) || tx->ifindex == 0)
 		return FP_NO_DEST;
-	if (!is_v4(&rx->local) || !is_v4(&rx->peer) || !is_v4(&tx->local) ||
-	    !is_v4(&tx->peer))
+	if (!one_family(rx, tx))
 		return FP_NO_FAMILY;
 	if (!in->seq_valid || in->pt > 127 || in->pt_no_jitter ||
 	    (!in->pt_any && !((in->pt_bits[in->pt >> 6] >> (in->pt & 63)) & 1)))
 		return FP_NO_STREAM;
 
 	memset(key, 0, sizeof(*key));
-	key->addr[0] = rx->local.u.sin.sin_addr.s_addr;
-	key->port = rx->local.u.sin.sin_port;
-	key->family = AF_INET;
+	wire_addr(key->addr, &rx->local);
+	key->port = wire_port(&rx->local);
+	key->family = (uint16_t)addr_family(&rx->local);
 
 	memset(&e->match, 0, sizeof(e->match));
-	e->match.src_addr[0] = rx->peer.u.sin.sin_addr.s_addr;
-	e->match.src_port = rx->peer.u.sin.sin_port;
+	wire_addr(e->match.src_addr, &rx->peer);
+	e->match.src_port = wire_port(&rx->peer);
 	e->match.ssrc = in->ssrc;
 	e->match.pt = in->pt;
 	/* The program tests one bit: "any" is every bit. */
@@ -49,10 +70,10 @@ fastpath_entry_build(const struct fp_leg_input *in, struct fp_key *key,
 	e->match.pt_bits[1] = in->pt_any ? UINT64_MAX : in->pt_bits[1];
 
 	memset(&e->rw, 0, sizeof(e->rw));
-	e->rw.src_addr[0] = tx->local.u.sin.sin_addr.s_addr;
-	e->rw.src_port = tx->local.u.sin.sin_port;
-	e->rw.dst_addr[0] = tx->peer.u.sin.sin_addr.s_addr;
-	e->rw.dst_port = tx->peer.u.sin.sin_port;
+	wire_addr(e->rw.src_addr, &tx->local);
+	e->rw.src_port = wire_port(&tx->local);
+	wire_addr(e->rw.dst_addr, &tx->peer);
+	e->rw.dst_port = wire_port(&tx->peer);
 	e->rw.ifindex = tx->ifindex;
 	return FP_ENTRY;
 }
@@ -74,7 +95,7 @@ fastpath_verdict_name(enum fp_verdict v)
 		[FP_NO_HOLD] = "hold or blocked",
 		[FP_NO_PROCESSED] = "processed in userspace",
 		[FP_NO_DEST] = "no destination",
-		[FP_NO_FAMILY] = "not IPv4",
+		[FP_NO_FAMILY] = "legs of two families",
 		[FP_NO_STREAM] = "no stream or payload type kept up",
 	};
 

@@ -8,7 +8,8 @@
  * key and entry to write. The answer is "no entry" for everything the
  * latch has not settled: an unverified or absent source, a candidate in
  * probation, hold, blocked media, a call whose packets userspace must see
- * (recording, jitter buffer, resizer), no destination, IPv6 for now.
+ * (recording, jitter buffer, resizer), no destination, or legs of two
+ * families (v4/v6 bridging).
  * The worker deletes the entry whenever the answer is no, and rewrites it
  * whenever the match or rewrite part differs (fastpath_entry_differs()).
  */
@@ -52,7 +53,7 @@ enum fp_verdict {
 	FP_NO_HOLD,		/* either party on hold, or rx blocked */
 	FP_NO_PROCESSED,	/* userspace must see every packet */
 	FP_NO_DEST,		/* tx has no peer, or its interface is unknown */
-	FP_NO_FAMILY,		/* not IPv4 on both legs */
+	FP_NO_FAMILY,		/* not one family (IPv4 or IPv6) on both legs */
 	FP_NO_STREAM,		/* no SSRC yet, or a payload type kept up */
 };
 

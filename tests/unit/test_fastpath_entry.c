@@ -59,6 +59,13 @@ static void v6_peer(struct fp_leg_input *in)
 {
 	assert_int_equal(addr_parse(&in->tx.peer, "2001:db8::2", 5000, AF_INET6), 0);
 }
+static void all_v6(struct fp_leg_input *in)
+{
+	assert_int_equal(addr_parse(&in->rx.local, "2001:db8::1", 30000, AF_INET6), 0);
+	assert_int_equal(addr_parse(&in->rx.peer, "2001:db8::a", 4000, AF_INET6), 0);
+	assert_int_equal(addr_parse(&in->tx.local, "2001:db8::1", 30002, AF_INET6), 0);
+	assert_int_equal(addr_parse(&in->tx.peer, "2001:db8::b", 5000, AF_INET6), 0);
+}
 static void no_ssrc(struct fp_leg_input *in) { in->seq_valid = false; }
 static void pt_not_allowed(struct fp_leg_input *in) { in->pt = 18; }
 static void pt_event(struct fp_leg_input *in) { in->pt = 8; in->pt_no_jitter = true; }
@@ -86,7 +93,8 @@ static const struct entry_case cases[] = {
 	{ "no destination", no_dest, FP_NO_DEST },
 	{ "destination 0.0.0.0 (rtpproxy hold)", dest_any, FP_NO_DEST },
 	{ "no route to the destination", no_route, FP_NO_DEST },
-	{ "IPv6 destination", v6_peer, FP_NO_FAMILY },
+	{ "IPv6 on both legs", all_v6, FP_ENTRY },
+	{ "IPv4 to IPv6 (bridging)", v6_peer, FP_NO_FAMILY },
 	{ "no SSRC seen yet", no_ssrc, FP_NO_STREAM },
 	{ "payload type not in the call", pt_not_allowed, FP_NO_STREAM },
 	{ "telephone-event type", pt_event, FP_NO_STREAM },
@@ -140,6 +148,30 @@ test_entry_fields(void **state)
 	assert_int_equal(e.st.packets, 0xa5a5a5a5a5a5a5a5ull);
 }
 
+static void
+test_entry_fields_v6(void **state)
+{
+	struct fp_leg_input in = verified_call();
+	struct fp_key key;
+	struct fp_entry e;
+	struct in6_addr a;
+
+	(void)state;
+	all_v6(&in);
+	assert_int_equal(fastpath_entry_build(&in, &key, &e), FP_ENTRY);
+	assert_int_equal(key.family, AF_INET6);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", &a), 1);
+	assert_memory_equal(key.addr, &a, 16);
+	assert_int_equal(key.port, htons(30000));
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::a", &a), 1);
+	assert_memory_equal(e.match.src_addr, &a, 16);
+	assert_int_equal(e.match.src_port, htons(4000));
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::b", &a), 1);
+	assert_memory_equal(e.rw.dst_addr, &a, 16);
+	assert_int_equal(e.rw.dst_port, htons(5000));
+	assert_int_equal(e.rw.src_port, htons(30002));
+}
+
 /* A switch of either side, or a new SSRC, must rewrite; a new counter must not. */
 static void
 test_differs(void **state)
@@ -177,6 +209,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_entry_fields),
+		cmocka_unit_test(test_entry_fields_v6),
 		cmocka_unit_test(test_differs),
 	};
 

@@ -26,6 +26,7 @@
 #include <bpf/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/pkt_cls.h>
 #include <linux/udp.h>
 
@@ -316,6 +317,126 @@ test_packets(void **state)
 	}
 }
 
+/* ---- IPv6 ---------------------------------------------------------------- */
+
+#define RELAY6		"2001:db8::1"
+#define PHONE_A6	"2001:db8::a"
+#define PHONE_B6	"2001:db8::b"
+
+struct frame6 {
+	struct ethhdr	 eth;
+	struct ipv6hdr	 ip6;
+	struct udphdr	 udp;
+	uint8_t		 rtp[12 + PAYLOAD];
+} __attribute__((packed));
+
+static void
+pton6(const char *s, void *out)
+{
+	assert_int_equal(inet_pton(AF_INET6, s, out), 1);
+}
+
+/* The UDP checksum over the IPv6 pseudo-header (0 when it verifies). */
+static uint16_t
+udp6_csum(const struct frame6 *f)
+{
+	uint32_t sum = 0;
+	uint16_t ulen = ntohs(f->udp.len);
+
+	sum = sum16(&f->ip6.saddr, 16, sum);
+	sum = sum16(&f->ip6.daddr, 16, sum);
+	sum += ulen + IPPROTO_UDP;
+	sum = sum16(&f->udp, sizeof(f->udp) + sizeof(f->rtp), sum);
+	return (uint16_t)~fold(sum);
+}
+
+static void
+make_frame6(struct frame6 *f, uint16_t seq, uint32_t ssrc)
+{
+	uint16_t c;
+
+	memset(f, 0, sizeof(*f));
+	f->eth.h_proto = htons(ETH_P_IPV6);
+	f->ip6.version = 6;
+	f->ip6.payload_len = htons(sizeof(f->udp) + sizeof(f->rtp));
+	f->ip6.nexthdr = IPPROTO_UDP;
+	f->ip6.hop_limit = 63;
+	pton6(PHONE_A6, &f->ip6.saddr);
+	pton6(RELAY6, &f->ip6.daddr);
+	f->udp.source = htons(PHONE_A_PORT);
+	f->udp.dest = htons(RELAY_PORT_A);
+	f->udp.len = f->ip6.payload_len;
+	f->rtp[0] = 0x80;
+	f->rtp[2] = (uint8_t)(seq >> 8);
+	f->rtp[3] = (uint8_t)seq;
+	f->rtp[8] = (uint8_t)(ssrc >> 24);
+	f->rtp[9] = (uint8_t)(ssrc >> 16);
+	f->rtp[10] = (uint8_t)(ssrc >> 8);
+	f->rtp[11] = (uint8_t)ssrc;
+	c = udp6_csum(f);
+	f->udp.check = htons(c == 0 ? 0xffff : c);
+}
+
+static void
+make_entry6(struct fp_key *k, struct fp_entry *e)
+{
+	make_entry(k, e, MAX_SEQ);
+	memset(k->addr, 0, sizeof(k->addr));
+	pton6(RELAY6, k->addr);
+	k->family = AF_INET6;
+	memset(e->match.src_addr, 0, sizeof(e->match.src_addr));
+	pton6(PHONE_A6, e->match.src_addr);
+	pton6(RELAY6, e->rw.src_addr);
+	pton6(PHONE_B6, e->rw.dst_addr);
+}
+
+static void
+test_packets_v6(void **state)
+{
+	static const struct { const char *name; uint32_t ssrc; bool fwd; } rows[] = {
+		{ "in order", SSRC, true },
+		{ "wrong SSRC", SSRC ^ 1, false },
+	};
+	struct frame6 in, out;
+	struct fp_key key;
+	struct fp_entry before, after;
+	struct in6_addr a;
+	size_t i;
+
+	(void)state;
+	if (fp == NULL)
+		skip();
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		LIBBPF_OPTS(bpf_test_run_opts, run,
+		    .data_in = &in, .data_size_in = sizeof(in),
+		    .data_out = &out, .data_size_out = sizeof(out));
+
+		make_entry6(&key, &before);
+		assert_int_equal(fastpath_put(fp, &key, &before), 0);
+		make_frame6(&in, MAX_SEQ + 1, rows[i].ssrc);
+		assert_int_equal(udp6_csum(&in), 0);
+		assert_int_equal(bpf_prog_test_run_opts(fastpath_prog_fd(fp), &run), 0);
+		assert_int_equal(fastpath_take(fp, &key, &after), 0);
+		if (!rows[i].fwd) {
+			if (run.retval != TC_ACT_OK || memcmp(&in, &out, sizeof(in)) != 0)
+				fail_msg("%s: not passed up untouched", rows[i].name);
+			continue;
+		}
+		if (run.retval != TC_ACT_REDIRECT)
+			fail_msg("%s: returned %u", rows[i].name, run.retval);
+		pton6(RELAY6, &a);
+		assert_memory_equal(&out.ip6.saddr, &a, 16);
+		pton6(PHONE_B6, &a);
+		assert_memory_equal(&out.ip6.daddr, &a, 16);
+		assert_int_equal(out.udp.source, htons(RELAY_PORT_B));
+		assert_int_equal(out.udp.dest, htons(PHONE_B_PORT));
+		assert_int_equal(out.ip6.hop_limit, 64);
+		assert_int_equal(udp6_csum(&out), 0);
+		assert_int_equal(after.st.packets, 1);
+		assert_int_equal(after.st.max_seq, MAX_SEQ + 1);
+	}
+}
+
 /* ---- one set of statistics, whichever path carried a packet ---------- */
 
 static struct rtp_info
@@ -446,6 +567,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verifier),
 		cmocka_unit_test(test_packets),
+		cmocka_unit_test(test_packets_v6),
 		cmocka_unit_test(test_fold_matches_socket_path),
 	};
 
