@@ -37,6 +37,8 @@
 #define FP_JIT_GAP_MAX_US	((__u64)1 << 31)
 #define FP_JIT_D_CAP_Q4		((__u64)1 << 26)
 #define FP_TTL			64	/* what a fresh datagram of the socket path gets */
+/* The socket path's receive buffer (media/relay.c): larger is dropped there. */
+#define FP_MAX_PAYLOAD		9216
 
 struct fp_key {
 	__u32	addr[4];	/* IPv4: addr[0] only, the rest 0 */
@@ -80,6 +82,14 @@ struct fp_state {
 	__u32	jitter_q8;
 	__u32	max_jitter_q8;
 	__u32	jit_valid;
+	/*
+	 * 0 from the seed until the program forwarded a packet: until then
+	 * only the very next sequence number may pass, so that a packet
+	 * still queued on the socket (read by the worker later) is never
+	 * overtaken by a newer one forwarded here.
+	 */
+	__u32	synced;
+	__u32	pad1;
 };
 
 struct fp_entry {

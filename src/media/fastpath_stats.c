@@ -22,6 +22,8 @@ fastpath_stats_seed(const struct stream_stats *st, struct fp_state *out)
 	out->jitter_q8 = st->jitter_q8;
 	out->max_jitter_q8 = st->max_jitter_q8;
 	out->jit_valid = st->jit_valid;
+	out->synced = 0;
+	out->pad1 = 0;
 }
 
 uint64_t

@@ -40,6 +40,8 @@
 #define RELAY_BATCH	32
 /* Jumbo-frame sized: video from a LAN peer must not be truncated. */
 #define RELAY_MTU	9216
+/* The fast path forwards nothing this path would have truncated. */
+_Static_assert(RELAY_MTU == FP_MAX_PAYLOAD, "kernel and socket path disagree on size");
 
 /* A batch, and the held packets one switch in it releases. */
 #define RELAY_TX	(RELAY_BATCH + LATCH_HOLD_SLOTS)

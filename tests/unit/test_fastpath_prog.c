@@ -149,6 +149,7 @@ make_entry(struct fp_key *k, struct fp_entry *e, uint16_t max_seq)
 	e->st.received = 10;
 	e->st.seen[0] = 1;
 	e->st.clock_mul = ((8000ull << 32) + 500000) / 1000000;
+	e->st.synced = 1;	/* mid-stream; rows that want a fresh entry clear it */
 }
 
 static void set_seq(struct frame *f, uint16_t s) { f->rtp[2] = (uint8_t)(s >> 8); f->rtp[3] = (uint8_t)s; }
@@ -171,6 +172,8 @@ static void ip_options(struct frame *f) { in_order(f); f->ip.ihl = 6; }
 static void udp_too_long(struct frame *f) { in_order(f); f->udp.len = htons(400); }
 static void csrc_overrun(struct frame *f) { in_order(f); f->rtp[0] = 0x8f; f->udp.len = htons(8 + 12 + 40); }
 static void no_udp_csum(struct frame *f) { in_order(f); }
+/* Claims 9217 bytes of payload: the frame is short, but so must be the claim. */
+static void too_big(struct frame *f) { in_order(f); f->udp.len = htons(8 + 9217); f->ip.tot_len = htons(20 + 8 + 9217); }
 
 struct prog_case {
 	const char	*name;
@@ -178,28 +181,33 @@ struct prog_case {
 	uint16_t	 entry_max_seq;
 	bool		 forwarded;
 	bool		 zero_udp_csum;
+	bool		 fresh;		/* the entry as just seeded: not synced yet */
 };
 
 static const struct prog_case cases[] = {
-	{ "next in order", in_order, MAX_SEQ, true, false },
-	{ "in order after a gap", gap, MAX_SEQ, true, false },
-	{ "sequence wrap", wrap, 65535, true, false },
-	{ "no UDP checksum stays none", no_udp_csum, MAX_SEQ, true, true },
-	{ "marker bit set", marker, MAX_SEQ, true, false },
-	{ "duplicate goes up", repeated, MAX_SEQ, false, false },
-	{ "late packet goes up", late, MAX_SEQ, false, false },
-	{ "sequence jump goes up", jump, MAX_SEQ, false, false },
-	{ "another source address", other_src, MAX_SEQ, false, false },
-	{ "another source port", other_port, MAX_SEQ, false, false },
-	{ "wrong SSRC", other_ssrc, MAX_SEQ, false, false },
-	{ "another payload type", other_pt, MAX_SEQ, false, false },
-	{ "muxed RTCP", rtcp_mux, MAX_SEQ, false, false },
-	{ "RTP version 1", version1, MAX_SEQ, false, false },
-	{ "no entry for the port", no_entry, MAX_SEQ, false, false },
-	{ "IP fragment", fragment, MAX_SEQ, false, false },
-	{ "IP options", ip_options, MAX_SEQ, false, false },
-	{ "UDP longer than IP", udp_too_long, MAX_SEQ, false, false },
-	{ "CSRC list past the end", csrc_overrun, MAX_SEQ, false, false },
+	{ "next in order", in_order, MAX_SEQ, true, false, false },
+	{ "in order after a gap", gap, MAX_SEQ, true, false, false },
+	{ "sequence wrap", wrap, 65535, true, false, false },
+	{ "no UDP checksum stays none", no_udp_csum, MAX_SEQ, true, true, false },
+	{ "marker bit set", marker, MAX_SEQ, true, false, false },
+	{ "duplicate goes up", repeated, MAX_SEQ, false, false, false },
+	{ "late packet goes up", late, MAX_SEQ, false, false, false },
+	{ "sequence jump goes up", jump, MAX_SEQ, false, false, false },
+	{ "another source address", other_src, MAX_SEQ, false, false, false },
+	{ "another source port", other_port, MAX_SEQ, false, false, false },
+	{ "wrong SSRC", other_ssrc, MAX_SEQ, false, false, false },
+	{ "another payload type", other_pt, MAX_SEQ, false, false, false },
+	{ "muxed RTCP", rtcp_mux, MAX_SEQ, false, false, false },
+	{ "RTP version 1", version1, MAX_SEQ, false, false, false },
+	{ "no entry for the port", no_entry, MAX_SEQ, false, false, false },
+	{ "IP fragment", fragment, MAX_SEQ, false, false, false },
+	{ "IP options", ip_options, MAX_SEQ, false, false, false },
+	{ "UDP longer than IP", udp_too_long, MAX_SEQ, false, false, false },
+	{ "CSRC list past the end", csrc_overrun, MAX_SEQ, false, false, false },
+	{ "larger than the socket path takes", too_big, MAX_SEQ, false, false, false },
+	/* Until it forwarded one, a new entry takes only the very next packet. */
+	{ "fresh entry: the next one", in_order, MAX_SEQ, true, false, true },
+	{ "fresh entry: a gap goes up", gap, MAX_SEQ, false, false, true },
 };
 
 static struct fastpath *fp;
@@ -268,6 +276,7 @@ check_forwarded(const struct prog_case *c, const struct frame *in,
 	assert_int_equal(after->st.max_seq, sent_seq);
 	assert_int_equal(after->st.max_gap, udelta - 1u);
 	assert_int_equal(after->st.jit_valid, 1);
+	assert_int_equal(after->st.synced, 1);
 }
 
 static void
@@ -289,6 +298,7 @@ test_packets(void **state)
 		    .data_out = &out, .data_size_out = sizeof(out));
 
 		make_entry(&key, &before, c->entry_max_seq);
+		before.st.synced = !c->fresh;
 		assert_int_equal(fastpath_put(fp, &key, &before), 0);
 		make_frame(&in, MAX_SEQ + 1);
 		c->change(&in);

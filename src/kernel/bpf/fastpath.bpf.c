@@ -147,7 +147,8 @@ rtp_accept(struct fp_entry *e, const __u8 *rtp, __u32 ulen)
 		return -1;
 	/* The CSRC list must fit, as rtp_classify() requires. */
 	hdr = RTP_HDR + 4u * (rtp[0] & 0x0f);
-	if (hdr > ulen - sizeof(struct udphdr))
+	if (hdr > ulen - sizeof(struct udphdr) ||
+	    ulen - sizeof(struct udphdr) > FP_MAX_PAYLOAD)
 		return -1;
 	ssrc = (__u32)rtp[8] << 24 | (__u32)rtp[9] << 16 | (__u32)rtp[10] << 8 | rtp[11];
 	if (ssrc != e->match.ssrc)
@@ -156,6 +157,8 @@ rtp_accept(struct fp_entry *e, const __u8 *rtp, __u32 ulen)
 	udelta = (__u16)(seq - e->st.max_seq);
 	if (udelta == 0 || udelta >= FP_MAX_DROPOUT)
 		return -1;	/* late, repeated or a jump: the worker's */
+	if (!e->st.synced && udelta != 1)
+		return -1;	/* older ones may wait on the socket */
 	ts = (__u32)rtp[4] << 24 | (__u32)rtp[5] << 16 | (__u32)rtp[6] << 8 | rtp[7];
 
 	e->st.ext_max += udelta;
@@ -165,6 +168,7 @@ rtp_accept(struct fp_entry *e, const __u8 *rtp, __u32 ulen)
 		e->st.max_gap = (__u32)udelta - 1;
 	e->st.received++;
 	jitter_update(&e->st, ts, bpf_ktime_get_ns() / 1000);
+	e->st.synced = 1;
 	__sync_fetch_and_add(&e->st.packets, 1);
 	__sync_fetch_and_add(&e->st.bytes, ulen - sizeof(struct udphdr));
 	return 0;
