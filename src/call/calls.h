@@ -107,6 +107,12 @@ void	call_totals(struct call_ctx *ctx, struct relay_totals *t);
  * part of the received and relayed totals too).
  */
 void	call_fastpath_totals(struct call_ctx *ctx, uint64_t *streams, uint64_t *pkts);
+/*
+ * Q and ng query answer with exact figures: have the workers of c's media
+ * fold the kernel's counters now and wait for it (at most 100 ms each).
+ * Nothing without the fast path.
+ */
+void	call_fold_fastpath(struct call_ctx *ctx, const struct call *c);
 
 /*
  * One side of an offer/answer: the address one party gave for one media

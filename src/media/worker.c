@@ -81,6 +81,12 @@ worker_attach(struct worker *w, struct media *m)
 }
 
 int
+worker_fold(struct worker *w, struct media *m)
+{
+	return post_msg(w, msg_new(WMSG_FOLD, m));
+}
+
+int
 worker_signal(struct worker *w, struct media *m, unsigned leg,
     const struct addr *a, const struct pt_set *pts, int asymmetric)
 {
@@ -291,6 +297,10 @@ handle_messages(struct worker *w)
 			break;
 		case WMSG_LEG_MODE:
 			m->media->leg[m->leg].mode = m->mode;
+			break;
+		case WMSG_FOLD:
+			fastpath_sync_media(w, m->media, true, now_ms());
+			relay_publish(m->media, now_us());
 			break;
 		case WMSG_RECORD_CLOSE:
 			/* The queue is FIFO: every packet for it was pushed before. */

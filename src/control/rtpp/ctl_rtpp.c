@@ -310,6 +310,7 @@ do_query(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 	    cmd->from.tag.len, cmd->to.tag.p, cmd->to.tag.len, &a) : NULL;
 	if (m == NULL)
 		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
+	call_fold_fastpath(ctx, c);
 	for (i = 0; i < n; i++) {
 		if (query_field(ctx, m, a, &names[i], now, &v) != 0)
 			return reply_fmt(reply, len, "E%d\n", E_QUERY);
