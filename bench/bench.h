@@ -52,6 +52,8 @@ struct opts {
 	const char	*ctl;		/* relay control address */
 	pid_t		 pid;		/* relay process, 0 = unknown */
 	int		 relay_cpu;	/* core the relay is pinned to, -1 = none */
+	bool		 whole_machine;	/* core_us_pkt: every core's busy time */
+	const char	*phone_net;	/* "127.0.0." */
 	const char	*label;
 	unsigned	 run;
 	unsigned	 calls;
@@ -226,7 +228,13 @@ proc_rss_kb(pid_t pid)
 	return strtol(p + 6, NULL, 10);
 }
 
-/* Busy time of one core (everything but idle and iowait), seconds. */
+/* core_busy_s() of every core together: the whole machine. */
+#define CORE_ALL	4096
+
+/*
+ * Busy time of one core, or of all (CORE_ALL): everything but idle and
+ * iowait (user, nice, system, irq, softirq, steal), seconds.
+ */
 static inline double
 core_busy_s(int cpu)
 {
@@ -237,9 +245,16 @@ core_busy_s(int cpu)
 
 	if (cpu < 0 || hz <= 0 || read_small("/proc/stat", buf, sizeof(buf)) < 0)
 		return -1;
-	snprintf(name, sizeof(name), "\ncpu%d ", cpu);
-	if ((p = strstr(buf, name)) == NULL)
-		return -1;
+	if (cpu == CORE_ALL) {
+		snprintf(name, sizeof(name), "cpu ");
+		if (strncmp(buf, name, strlen(name)) != 0)
+			return -1;
+		p = buf;
+	} else {
+		snprintf(name, sizeof(name), "\ncpu%d ", cpu);
+		if ((p = strstr(buf, name)) == NULL)
+			return -1;
+	}
 	memset(v, 0, sizeof(v));
 	n = sscanf(p + strlen(name), "%llu %llu %llu %llu %llu %llu %llu %llu",
 	    &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);

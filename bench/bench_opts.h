@@ -19,6 +19,9 @@ usage(void)
 "  -c, --ctl HOST:PORT     relay control socket (udp) [127.0.0.1:22222]\n"
 "  -p, --pid PID           relay process, for CPU and RSS\n"
 "      --relay-cpu N       core the relay is pinned to (core busy time)\n"
+"      --whole-machine     core busy time of every core instead (user,\n"
+"                          system, irq, softirq): for in-kernel relays\n"
+"      --phone-net PREFIX  phones' addresses PREFIX10... [127.0.0.]\n"
 "  -n, --calls N           calls [200]\n"
 "  -t, --duration S        measured window [5]\n"
 "  -w, --warmup S          media before the window [1]\n"
@@ -51,6 +54,8 @@ usage(void)
 /* rtpbench's options beyond those in bench_args.h. */
 static const struct arg rtpbench_args[] = {
 	{ "relay-cpu", 0, ARG_INT, offsetof(struct opts, relay_cpu), 0, 4095 },
+	{ "whole-machine", 0, ARG_SET, offsetof(struct opts, whole_machine), 0, 0 },
+	{ "phone-net", 0, ARG_STR, offsetof(struct opts, phone_net), 0, 0 },
 	{ "calls", 'n', ARG_UINT, offsetof(struct opts, calls), 1, 100000 },
 	{ "duration", 't', ARG_DOUBLE, offsetof(struct opts, duration), 0, INFINITY },
 	{ "warmup", 'w', ARG_DOUBLE, offsetof(struct opts, warmup), 0, INFINITY },
@@ -89,7 +94,11 @@ parse_opts(struct opts *o, int argc, char *argv[])
 	o->max_loss = 0.1;
 	o->max_p99_us = 5000;
 	o->refs = "bare,rtpengine";
+	o->phone_net = PHONE_NET;
 	args_parse(&set, o, argc, argv);
+	if (o->whole_machine)
+		o->relay_cpu = CORE_ALL;
+	phone_net = o->phone_net;
 	if (o->print_header) {
 		table_header(stdout, "relay");
 		exit(0);

@@ -15,6 +15,12 @@
 
 #define PHONE_NET	"127.0.0."
 #define PHONE_FIRST	10
+
+/*
+ * The phones' /24, as a prefix ending in a dot: loopback unless a run in
+ * network namespaces gives its own (rtpbench --phone-net).
+ */
+static const char *phone_net = PHONE_NET;
 #define RX_BATCH	16
 #define RX_MTU		2048
 #define RX_CMSG		CMSG_SPACE(sizeof(struct timespec))
@@ -76,7 +82,7 @@ call_open(struct call *k, unsigned c, unsigned nips, unsigned salt, bool stamps)
 	int on = 1;
 
 	for (side = 0; side < 2; side++) {
-		snprintf(ip, sizeof(ip), PHONE_NET "%u",
+		snprintf(ip, sizeof(ip), "%s%u", phone_net,
 		    PHONE_FIRST + (c + side * (nips / 2)) % nips);
 		if (addr_parse(&a, ip, 0, AF_INET) != 0)
 			return -1;

@@ -27,6 +27,7 @@ struct result {
 	double	 cpu_us_pkt;		/* ... per delivered packet */
 	double	 cpu_pct;		/* ... per wall-clock second */
 	double	 core_us_pkt;		/* relay core busy (all tasks) per packet */
+	double	 core_busy_s;		/* ... in the window (--whole-machine: all cores) */
 	double	 softirqd_ms;		/* ksoftirqd of the relay core */
 	double	 relay_wait_ms;		/* relay runnable, waiting for its core */
 	double	 gen_wait_ms;		/* the same for the generator */
@@ -65,6 +66,7 @@ static const struct field fields[] = {
 	F(cpu_us_pkt, "cpu_us/pkt", 10, 2),
 	F(cpu_pct, "relay%", 6, 1),
 	F(core_us_pkt, NULL, 0, 0),
+	F(core_busy_s, NULL, 0, 0),
 	F(softirqd_ms, NULL, 0, 0),
 	F(relay_wait_ms, "wait_ms", 7, 1),
 	F(rss_idle_kb, NULL, 0, 0),

@@ -123,11 +123,13 @@ raise_fd_limit() {
 
 # wait_relay PORT NAME LOG SETTLE: the relay just started as $RELAY_PID
 # has up to 10 s to bind UDP PORT, then SETTLE seconds to finish starting
-# (threads, timers). Otherwise it is stopped and this fails.
+# (threads, timers). Otherwise it is stopped and this fails. A relay in a
+# network namespace: RELAY_NETNS names it.
 wait_relay() {
 	local port=$1 name=$2 logf=$3 settle=$4
 	for _ in $(seq 100); do
-		if ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
+		if ${RELAY_NETNS:+ip netns exec "$RELAY_NETNS"} \
+		    ss -Hlun "sport = :$port" 2>/dev/null | grep -q .; then
 			sleep "$settle"
 			return 0
 		fi

@@ -322,6 +322,8 @@ play(struct bench *b, struct result *r)
 		r->cpu_us_pkt = r->cpu_s * 1e6 / (double)b->recv_win;
 		r->cpu_pct = 100.0 * r->cpu_s / ((double)(s1.t - s0.t) / NS_PER_S);
 	}
+	if (s0.core >= 0 && s1.core >= 0)
+		r->core_busy_s = s1.core - s0.core;
 	if (s0.core >= 0 && s1.core >= 0 && b->recv_win > 0)
 		r->core_us_pkt = (s1.core - s0.core) * 1e6 / (double)b->recv_win;
 	if (s0.softirqd >= 0 && s1.softirqd >= 0)

@@ -8,6 +8,8 @@
 # starts its own (never the service).
 # baresip-core, nftables and conntrack: the NAT test's phones, NAT router and
 # its mid-call mapping flush (tests/e2e/test_baresip_nat.py).
+# libbpf-dev and bpftool: the eBPF fast path (src/kernel/; clang-14 compiles
+# its program for the BPF target, linux-libc-dev gives its uapi headers).
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (apt-get)" >&2
@@ -31,6 +33,7 @@ apt-get install -y -qq --no-install-recommends \
 	kamailio sip-tester baresip-core \
 	rtpengine-daemon \
 	clang-14 libclang-rt-14-dev llvm-14 \
+	libbpf-dev bpftool linux-libc-dev \
 	man-db systemd \
 	tcpdump procps iproute2 nftables conntrack >/dev/null
 echo "deps.sh: dependencies installed"

@@ -41,6 +41,36 @@ call_totals(struct call_ctx *ctx, struct relay_totals *t)
 				totals_add_media(t, m);
 }
 
+void
+call_fastpath_totals(struct call_ctx *ctx, uint64_t *streams, uint64_t *pkts)
+{
+	unsigned i;
+
+	*streams = *pkts = 0;
+	for (i = 0; ctx->workers != NULL && i < ctx->nworkers; i++) {
+		*streams += counter_get(&ctx->workers[i].totals.fast_streams);
+		*pkts += counter_get(&ctx->workers[i].totals.fast_pkts);
+	}
+}
+
+void
+call_fold_fastpath(struct call_ctx *ctx, const struct call *c)
+{
+	struct media *m;
+	unsigned i;
+	bool posted[64] = { false };
+
+	if (ctx->fastpath == NULL || ctx->workers == NULL)
+		return;
+	for (m = c->media; m; m = m->next)
+		if (m->worker < 64 && worker_fold(&ctx->workers[m->worker], m) == 0)
+			posted[m->worker] = true;
+	/* Bounded: a stuck worker costs this command 100 ms, not the daemon. */
+	for (i = 0; i < ctx->nworkers && i < 64; i++)
+		if (posted[i])
+			(void)workers_flush(&ctx->workers[i], 1, 100);
+}
+
 /* ---- time to live ---- */
 
 static uint64_t

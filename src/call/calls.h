@@ -71,6 +71,8 @@ struct call_hooks {
 /* Called for a call that timed out, before it is deleted. */
 typedef void (*call_timeout_fn)(void *arg, struct call *c);
 
+struct fastpath;
+
 struct call_ctx {
 	const struct config	*cfg;
 	struct call_table	 calls;
@@ -79,6 +81,7 @@ struct call_ctx {
 	unsigned		 nworkers;
 	unsigned		 next_worker;
 	struct recorder		*rec;		/* NULL: no --record-dir */
+	struct fastpath		*fastpath;	/* NULL: sockets only */
 	bool			 shutting_down;
 	bool			 standby;	/* --ha standby, not (yet) the owner */
 	const struct call_hooks	*hooks;		/* NULL: nobody listens */
@@ -100,6 +103,18 @@ void	call_ctx_init(struct call_ctx *ctx, const struct config *cfg);
 void	call_ctx_free(struct call_ctx *ctx);
 /* Ended totals plus the live media's current counters. */
 void	call_totals(struct call_ctx *ctx, struct relay_totals *t);
+/*
+ * The kernel fast path: legs with a map entry now, and the packets it
+ * forwarded (as folded by the workers, at most a second behind; they are
+ * part of the received and relayed totals too).
+ */
+void	call_fastpath_totals(struct call_ctx *ctx, uint64_t *streams, uint64_t *pkts);
+/*
+ * Q and ng query answer with exact figures: have the workers of c's media
+ * fold the kernel's counters now and wait for it (at most 100 ms each).
+ * Nothing without the fast path.
+ */
+void	call_fold_fastpath(struct call_ctx *ctx, const struct call *c);
 
 /*
  * One side of an offer/answer: the address one party gave for one media

@@ -20,6 +20,7 @@ enum {
 	OPT_MAX_CMD_RATE, OPT_RECORD_DIR, OPT_NG, OPT_DELETE_DELAY,
 	OPT_REDIS, OPT_REDIS_PASSWORD_FILE, OPT_NODE_ID, OPT_REDIS_REFRESH,
 	OPT_REDIS_TTL, OPT_HA, OPT_HA_GROUP, OPT_HA_LEASE, OPT_FREEBIND,
+	OPT_FAST_PATH,
 };
 
 static const struct option long_options[] = {
@@ -68,6 +69,7 @@ static const struct option long_options[] = {
 	{ "ha-group",		required_argument, NULL, OPT_HA_GROUP },
 	{ "ha-lease-ms",	required_argument, NULL, OPT_HA_LEASE },
 	{ "freebind",		no_argument,	   NULL, OPT_FREEBIND },
+	{ "fast-path",		required_argument, NULL, OPT_FAST_PATH },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ "version",		no_argument,	   NULL, 'V' },
 	{ "config",		required_argument, NULL, 'c' },
@@ -108,6 +110,9 @@ config_usage(FILE *out, const char *prog)
 "                              unix:PATH or tcp:HOST:PORT (repeatable)\n"
 "      --metrics HOST:PORT     serve Prometheus metrics at /metrics\n"
 "      --record-dir DIR        R/C record calls to pcap files here [off]\n"
+"      --fast-path MODE        ebpf | off: forward verified streams in the\n"
+"                              kernel (needs root or CAP_BPF+CAP_NET_ADMIN\n"
+"                              at start, kernel 6.6+) [off]\n"
 "\n"
 "Handover (see README: Secure handover)\n"
 "      --handover POLICY       off | ssrc | probation [probation]\n"
@@ -457,6 +462,14 @@ config_parse_args(struct config *c, int argc, char **argv, char *err,
 				c->latch.probation_count = (unsigned)v;
 			else
 				c->latch.max_switches_per_min = (unsigned)v;
+			break;
+		case OPT_FAST_PATH:
+			if (strcmp(optarg, "ebpf") == 0)
+				c->fast_path = FAST_PATH_EBPF;
+			else if (strcmp(optarg, "off") == 0)
+				c->fast_path = FAST_PATH_OFF;
+			else
+				USAGE_ERR("--fast-path: ebpf or off: %s", optarg);
 			break;
 		case OPT_HOLD_PKTS:
 			if (parse_uint(optarg, 0, LATCH_HOLD_SLOTS, &v) != 0)

@@ -22,6 +22,19 @@
 #define CONFIG_MAX_NOTIFY	8
 #define CONFIG_MAX_IFACES	2
 
+/*
+ * Where verified streams are forwarded. Off by default: the kernel path
+ * needs privileges at start that a relay otherwise gives up (CAP_BPF,
+ * CAP_NET_ADMIN), it changes the host's tc ingress of the media
+ * interfaces, and the socket path is the one every test suite covers; an
+ * operator who wants the CPU back asks for it and sees it fail loudly
+ * (one log line, then sockets) where the kernel or container says no.
+ */
+enum fast_path_mode {
+	FAST_PATH_OFF = 0,
+	FAST_PATH_EBPF,
+};
+
 struct config {
 	/*
 	 * Media interfaces. ifaces[0] is the first -l address (the `I`
@@ -60,6 +73,7 @@ struct config {
 	const char	*metrics;		/* HOST:PORT for /metrics, or NULL */
 	const char	*record_dir;		/* where R writes pcap files, or NULL */
 	const char	*config_file;		/* -c: INI file read before argv */
+	enum fast_path_mode fast_path;		/* --fast-path */
 
 	/* HA (store/): NULL redis = no Redis code runs at all. */
 	const char	*redis;			/* redis://... or unix:... */

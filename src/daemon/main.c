@@ -13,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 #include "config/config.h"
 #include "config/config_file.h"
@@ -25,8 +28,10 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "daemon/metrics.h"
+#include "kernel/fastpath.h"
 #include "control/rtpp/notify.h"
 #include "media/proc/record.h"
+#include "media/fastpath_sync.h"
 #include "media/worker.h"
 #include "store/store.h"
 
@@ -133,6 +138,55 @@ handle_signal(int sfd)
 	return false;
 }
 
+/*
+ * A service that is not root but was handed CAP_BPF and CAP_NET_ADMIN
+ * (systemd AmbientCapabilities) to attach the fast path gives them up
+ * once it is attached: the map is used through a descriptor, which needs
+ * no capability. capset(2) directly: libcap for one call is not worth a
+ * dependency.
+ */
+static int
+drop_capabilities(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3];
+
+	memset(none, 0, sizeof(none));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 ||
+	    syscall(SYS_capset, &hdr, none) != 0) {
+		log_err("cannot drop capabilities: %s", strerror(errno));
+		return -1;
+	}
+	log_info("capabilities dropped after attaching the fast path");
+	return 0;
+}
+
+/*
+ * --fast-path ebpf: attach while we may still hold CAP_BPF and
+ * CAP_NET_ADMIN, before the drop. Where the kernel says no, say so once
+ * and run on sockets: the relay works the same, at the socket path's cost.
+ */
+static struct fastpath *
+open_fast_path(const struct config *cfg)
+{
+	struct addr addrs[CONFIG_MAX_IFACES + 1];
+	struct fastpath *fp;
+	char err[256];
+	unsigned n;
+
+	for (n = 0; n < cfg->nifaces; n++)
+		addrs[n] = cfg->ifaces[n];
+	if (cfg->have_iface6)
+		addrs[n++] = cfg->iface6;
+	if ((fp = fastpath_open(addrs, n, err, sizeof(err))) == NULL) {
+		log_warn("--fast-path ebpf: %s; forwarding on sockets only", err);
+		return NULL;
+	}
+	log_notice("fast path: eBPF program attached to %u interface(s)",
+	    fastpath_attached(fp));
+	return fp;
+}
+
 static int
 run(struct config *cfg)
 {
@@ -198,7 +252,12 @@ run(struct config *cfg)
 		log_err("%s", err);
 		goto out;
 	}
+	if (cfg->fast_path == FAST_PATH_EBPF)
+		ctx.fastpath = open_fast_path(cfg);
 	if (cfg->user && drop_privileges(cfg->user) != 0)
+		goto out;
+	if (cfg->user == NULL && geteuid() != 0 && cfg->fast_path == FAST_PATH_EBPF &&
+	    drop_capabilities() != 0)
 		goto out;
 
 	cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -211,6 +270,7 @@ run(struct config *cfg)
 	}
 	if ((ctx.workers = calloc(ctx.nworkers, sizeof(*ctx.workers))) == NULL)
 		goto out;
+	relay_set_fastpath(ctx.fastpath);
 	for (i = 0; i < ctx.nworkers; i++, started++) {
 		if (worker_start(&ctx.workers[i], i,
 		    cfg->affinity && cpus > 0 ? (int)(i % (unsigned)cpus) : -1,
@@ -282,6 +342,8 @@ out:
 	/* After the workers: it drains their rings and closes every file. */
 	recorder_stop(ctx.rec);
 	free(ctx.workers);
+	/* After the workers: they write its map. Detaches the program. */
+	fastpath_close(ctx.fastpath);
 	metrics_stop(metrics);
 	ctl_net_close(net);
 	notify_free(ctx.on_timeout_arg);

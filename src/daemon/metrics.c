@@ -75,6 +75,7 @@ metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 	    DROP_FLOOD, DROP_RATE_LIMIT, DROP_ASYMMETRIC };
 	struct relay_totals t;
 	struct histogram jitter, loss;
+	uint64_t fast_streams, fast_pkts;
 	size_t off = 0, i;
 	int rc = 0;
 
@@ -122,6 +123,13 @@ metrics_render(struct call_ctx *ctx, char *buf, size_t len)
 	rc |= put_reason(buf, len, &off, DROPPED, "invalid", t.invalid);
 	rc |= put_reason(buf, len, &off, DROPPED, "no-destination", t.nodest);
 #undef DROPPED
+	call_fastpath_totals(ctx, &fast_streams, &fast_pkts);
+	rc |= textbuf_metric(buf, len, &off, "rtproam_fastpath_streams", "gauge",
+	    "Streams forwarded by the kernel fast path now (--fast-path ebpf).",
+	    fast_streams);
+	rc |= textbuf_metric(buf, len, &off, "rtproam_fastpath_packets_total", "counter",
+	    "Datagrams the kernel fast path forwarded (also in received and relayed).",
+	    fast_pkts);
 	rc |= textbuf_metric(buf, len, &off, "rtproam_rtp_expected_total", "counter",
 	    "RTP packets the senders sent, by sequence numbers.", t.expected);
 	rc |= textbuf_metric(buf, len, &off, "rtproam_rtp_lost_total", "counter",

@@ -400,6 +400,21 @@ cand_alloc(struct latch *l, bool strong, uint64_t now)
 	return victim;
 }
 
+bool
+latch_has_candidate(const struct latch *l, uint64_t now)
+{
+	uint64_t dead_ms = (uint64_t)l->cfg->seq_slack * ptime(l);
+	int i;
+
+	if (l->nheld > 0)
+		return true;
+	for (i = 0; i < LATCH_CANDIDATES; i++)
+		if (addr_is_set(&l->cand[i].src) &&
+		    since(now, l->cand[i].last_ms) <= dead_ms)
+			return true;
+	return false;
+}
+
 static void
 cand_start(struct latch_candidate *c, const struct addr *src,
     const struct rtp_info *pkt, bool strong, uint64_t now)

@@ -254,6 +254,15 @@ latch_destination(const struct latch *l)
 }
 
 /*
+ * Another source is gathering evidence: a candidate that could still win
+ * (it spoke within the time its sequence numbers could be continued
+ * across, as cand_alloc() judges), or packets held for one. While it does,
+ * every packet of the peer must reach latch_on_rtp() (the kernel fast
+ * path stays off the leg).
+ */
+bool	latch_has_candidate(const struct latch *l, uint64_t now_ms);
+
+/*
  * RTCP follows RTP, never the other way round. An RTCP leg sends to the
  * RTP peer's IP; its port is the RTP port + 1 until an RTCP packet from
  * that IP, whose sender SSRC is the RTP stream's, shows the real one.

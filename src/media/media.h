@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/fastpath_abi.h"
 #include "lib/addr.h"
 #include "lib/histogram.h"
 #include "media/latch.h"
@@ -175,6 +176,18 @@ struct held_packet {
 	uint8_t		 buf[LEG_HOLD_MTU];
 };
 
+/*
+ * [worker] The leg's entry in the kernel fast path's map (fastpath_sync.c):
+ * what was written, and the kernel's state as last folded into the leg.
+ */
+struct leg_fastpath {
+	bool		 live;		/* the entry is in the map */
+	struct fp_key	 key;
+	struct fp_entry	 entry;
+	struct addr	 route_dst;	/* route_ifindex is the way to it */
+	unsigned	 route_ifindex;
+};
+
 struct media;
 
 struct leg {
@@ -197,6 +210,7 @@ struct leg {
 	/* Jitter buffer / resizer for what this party sends; NULL = plain relay. */
 	struct mediaproc *mp;
 	struct timer_node timer;	/* in the worker's heap while mp holds packets */
+	struct leg_fastpath fp;		/* [worker] */
 
 	/* Where the leg sends, published for listings (control reads under the lock). */
 	pthread_mutex_t	 pub_lock;
@@ -207,6 +221,7 @@ struct leg {
 
 	counter_t	 last_rx_ms;	/* last packet accepted from the peer */
 	counter_t	 switches;	/* handovers, mirrored from the latch */
+	counter_t	 fast_pkts;	/* of rtp.rx_pkts, forwarded by the kernel */
 	struct leg_report report;
 
 	/*

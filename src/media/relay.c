@@ -32,6 +32,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "media/fastpath_sync.h"
 #include "media/proc/record.h"
 #include "packet/rtcp.h"
 #include "media/worker.h"
@@ -39,6 +40,8 @@
 #define RELAY_BATCH	32
 /* Jumbo-frame sized: video from a LAN peer must not be truncated. */
 #define RELAY_MTU	9216
+/* The fast path forwards nothing this path would have truncated. */
+_Static_assert(RELAY_MTU == FP_MAX_PAYLOAD, "kernel and socket path disagree on size");
 
 /* A batch, and the held packets one switch in it releases. */
 #define RELAY_TX	(RELAY_BATCH + LATCH_HOLD_SLOTS)
@@ -631,6 +634,9 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 	size_t len;
 	int n;
 
+	/* The latch and the statistics must first see what the kernel did. */
+	if (!s->is_rtcp)
+		fastpath_take_back(w, s->leg);
 	want = s->rx_want > 0 ? s->rx_want : 1;
 	for (i = 0; i < want; i++) {
 		/* The kernel wrote these back: reset what it may have shortened. */
@@ -642,6 +648,7 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 		/* EAGAIN: nothing. ECONNREFUSED: an ICMP error, already gone. */
 		if (n < 0 && errno != EAGAIN && errno != ECONNREFUSED)
 			counter_add(&s->send_errors, 1);
+		fastpath_sync_media(w, s->leg->media, false, now_ms());
 		return;
 	}
 	s->rx_want = (uint8_t)next_rx_want(want, (unsigned)n);
@@ -707,6 +714,8 @@ relay_stream_ready(struct worker *w, struct relay_buffers *rb, struct stream *s)
 	if (naccepted > 0)	/* only verified media keeps a call alive */
 		counter_set(&s->leg->last_rx_ms, ms);
 	send_queued(w, rb, s, nq, bytes);
+	/* What this batch changed (a switch, a candidate) the map follows. */
+	fastpath_sync_media(w, s->leg->media, false, ms);
 }
 
 void

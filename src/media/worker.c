@@ -15,6 +15,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "media/fastpath_sync.h"
 #include "media/proc/record.h"
 #include "media/relay.h"
 
@@ -77,6 +78,12 @@ int
 worker_attach(struct worker *w, struct media *m)
 {
 	return post_msg(w, msg_new(WMSG_ATTACH, m));
+}
+
+int
+worker_fold(struct worker *w, struct media *m)
+{
+	return post_msg(w, msg_new(WMSG_FOLD, m));
 }
 
 int
@@ -190,8 +197,10 @@ publish_all(struct worker *w)
 	struct media *m;
 	uint64_t us = now_us();
 
-	for (m = w->owned; m; m = m->wnext)
+	for (m = w->owned; m; m = m->wnext) {
+		fastpath_sync_media(w, m, true, us / 1000u);
 		relay_publish(m, us);
+	}
 }
 
 /*
@@ -265,6 +274,10 @@ handle_messages(struct worker *w)
 
 	for (; m != NULL; m = next) {
 		next = m->next;
+		/* The latch changes only with the kernel's share folded in. */
+		if (m->type == WMSG_SIGNAL || m->type == WMSG_MEDIAPROC ||
+		    m->type == WMSG_RECORD || m->type == WMSG_LEG_MODE)
+			fastpath_media_gone(w, m->media);
 		switch (m->type) {
 		case WMSG_ATTACH:
 			own_media(w, m->media);
@@ -285,6 +298,10 @@ handle_messages(struct worker *w)
 		case WMSG_LEG_MODE:
 			m->media->leg[m->leg].mode = m->mode;
 			break;
+		case WMSG_FOLD:
+			fastpath_sync_media(w, m->media, true, now_ms());
+			relay_publish(m->media, now_us());
+			break;
 		case WMSG_RECORD_CLOSE:
 			/* The queue is FIFO: every packet for it was pushed before. */
 			record_close(w->rec_ring, m->rec);
@@ -295,6 +312,7 @@ handle_messages(struct worker *w)
 			w->flushes = m;
 			continue;
 		case WMSG_DETACH:
+			fastpath_media_gone(w, m->media);
 			relay_publish(m->media, now_us());
 			if (m->media->ended)
 				ended_add_final(m->media->ended, m->media);
@@ -302,6 +320,10 @@ handle_messages(struct worker *w)
 			retire_media(w, m->media);
 			break;
 		}
+		/* Signalling, hold, processing or recording changed: the map follows. */
+		if (m->type == WMSG_SIGNAL || m->type == WMSG_MEDIAPROC ||
+		    m->type == WMSG_RECORD || m->type == WMSG_LEG_MODE)
+			fastpath_sync_media(w, m->media, false, now_ms());
 		free(m);
 	}
 }

@@ -23,6 +23,7 @@ enum wmsg_type {
 	WMSG_RECORD,	/* start (file) or stop (NULL) recording a media */
 	WMSG_RECORD_CLOSE, /* no more packets for this file: close it */
 	WMSG_LEG_MODE,	/* a leg's rtcp-mux and block settings */
+	WMSG_FOLD,	/* fold the kernel fast path's counters in and publish */
 };
 
 /* A poster waiting for WMSG_FLUSH on several workers. */
@@ -53,6 +54,8 @@ struct worker_totals {
 	counter_t	 tx_pkts;
 	counter_t	 dropped_pkts;
 	counter_t	 switches;
+	counter_t	 fast_pkts;	/* of rx_pkts, forwarded by the kernel */
+	counter_t	 fast_streams;	/* legs with a kernel entry now */
 };
 
 struct worker {
@@ -92,6 +95,8 @@ int	worker_record_close(struct worker *w, struct record_file *f);
 /* Leg `leg` of m: its party's RTCP mux, block and hold (leg_mode). */
 int	worker_leg_mode(struct worker *w, struct media *m, unsigned leg,
 	    const struct leg_mode *mode);
+/* Fold m's kernel counters into its legs and publish them (Q, query). */
+int	worker_fold(struct worker *w, struct media *m);
 /* Hand leg `leg` of m a new mediaproc (NULL: plain relay again). */
 int	worker_mediaproc(struct worker *w, struct media *m, unsigned leg, struct mediaproc *mp);
 

@@ -101,6 +101,9 @@ class Daemon:
         self.argv += ["-l", "127.0.0.1", "-m", str(self.port_min), "-M", str(self.port_max),
                       "-d", "debug", "--log", str(self.log)]
         self.argv += list(extra)
+        # RTPROAM_EXTRA_ARGS: the same suite with other flags, e.g.
+        # "--fast-path ebpf" (root) to run every scenario on the kernel path.
+        self.argv += os.environ.get("RTPROAM_EXTRA_ARGS", "").split()
         self.nofile = nofile      # start with this hard and soft RLIMIT_NOFILE
         self.proc = None
         self.ctl = None

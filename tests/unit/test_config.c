@@ -137,6 +137,14 @@ static const struct config_case cases[] = {
 	    "@:2: foreground: yes or no, not 'maybe'", NULL },
 
 	/* Errors name the file and the line. */
+	/* --fast-path: off unless asked for (config.h says why). */
+	{ "fast path off by default", NULL, "", 0, NULL, "fast_path=0" },
+	{ "fast path from the file", "fast-path = ebpf\n", "-c @", 0, NULL,
+	    "fast_path=1" },
+	{ "fast path: the command line wins", "fast-path = ebpf\n",
+	    "-c @ --fast-path off", 0, NULL, "fast_path=0" },
+	{ "fast path: unknown mode", NULL, "--fast-path xdp", -1,
+	    "--fast-path: ebpf or off: xdp", NULL },
 	{ "unknown key", "[rtproam]\nport-min = 40000\nprot-max = 40999\n",
 	    "-c @", -1, "@:3: unknown key 'prot-max'", NULL },
 	{ "abbreviation is not a key", "list = 127.0.0.1\n", "-c @", -1,
@@ -294,6 +302,8 @@ field(const struct config *c, const char *key, char *out, size_t len)
 		NUM(c->workers);
 	else if (strcmp(key, "guard_ms") == 0)
 		NUM(c->latch.guard_ms);
+	else if (strcmp(key, "fast_path") == 0)
+		NUM(c->fast_path);
 	else
 		fail_msg("test table: no setting '%s'", key);
 #undef STR

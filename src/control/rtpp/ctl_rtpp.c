@@ -311,6 +311,7 @@ do_query(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t le
 	    cmd->from.tag.len, cmd->to.tag.p, cmd->to.tag.len, &a) : NULL;
 	if (m == NULL)
 		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
+	call_fold_fastpath(ctx, c);
 	for (i = 0; i < n; i++) {
 		if (query_field(ctx, m, a, &names[i], now, &v) != 0)
 			return reply_fmt(reply, len, "E%d\n", E_QUERY);
@@ -389,7 +390,7 @@ do_info(struct call_ctx *ctx, bool list, char *reply, size_t len)
 	struct relay_totals t;
 	struct call *c;
 	struct media *m;
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(), fast_streams, fast_pkts;
 	size_t off, n;
 	unsigned b, more = 0;
 
@@ -401,6 +402,12 @@ do_info(struct call_ctx *ctx, bool list, char *reply, size_t len)
 	    "handovers: %" PRIu64 "\nsessions timed out: %" PRIu64 "\n",
 	    ctx->calls.created_total, ctx->calls.ncalls, ctx->calls.nmedia * 4,
 	    t.rx, t.relayed, t.dropped, t.switches, ctx->calls_timed_out);
+	if (ctx->fastpath != NULL && off < len) {	/* --fast-path ebpf, attached */
+		call_fastpath_totals(ctx, &fast_streams, &fast_pkts);
+		off += reply_fmt(reply + off, len - off,
+		    "fast path streams: %" PRIu64 "\nfast path packets: %" PRIu64 "\n",
+		    fast_streams, fast_pkts);
+	}
 	/* --redis: the store's state (rtproam-ctl ha). */
 	if (ctx->hooks && ctx->hooks->report && off < len)
 		off += ctx->hooks->report(ctx->hooks->arg, 0, reply + off, len - off);

@@ -1,0 +1,233 @@
+#!/bin/bash
+# bench/fastpath-veth.sh - whole-machine CPU per relayed packet on veth:
+# rtproam's eBPF fast path against rtproam on sockets, the bare socket
+# forwarder and rtpengine (userspace), issue 13's method.
+#
+#   bench/fastpath-veth.sh                 500 and 1000 calls, 3 rounds
+#   bench/fastpath-veth.sh -n 500 -r 1 -t 5 --rps
+#
+# On loopback an in-kernel redirect charges its cost to the sender, so the
+# relay's own CPU means nothing for the fast path. Here the generator
+# (rtpbench) and the relay run in two network namespaces joined by a veth
+# pair (198.18.0.0/16), and the figure is the busy time of every core
+# (user, system, irq, softirq from /proc/stat, rtpbench --whole-machine)
+# in the measured window per delivered packet, minus a generator-only
+# baseline of the same round: the same load sent to a relay namespace
+# whose nftables drop the media (the bare forwarder answers the control
+# commands). Without --rps the veth receive work runs on the sending CPU,
+# as on loopback; --rps moves each side's receive to the other CPU
+# (rps_cpus), which makes every packet pay an inter-processor wake-up.
+#
+# Relays alternate within a round (relay_order). Root only; the
+# namespaces are removed on exit. Prints figures; never fails on a timing.
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ME=fastpath-veth.sh
+. "$ROOT/bench/relay-lib.sh"
+BUILD=${BUILD:-$ROOT/build-bench}
+CALLS="500 1000"
+REPS=3
+DURATION=5
+WARMUP=1
+RPS=0
+RELAYS="rtproam-ebpf rtproam bare rtpengine"
+RELAY_CPU=${RELAY_CPU:-0}
+GEN_CPU=${GEN_CPU:-1}
+OUT=""
+CTL_PORT=13990
+PORT_MIN=14000
+PORT_MAX=15999
+RELAY_IP=198.18.0.1
+GEN_IP=198.18.0.2
+PHONE_NET=198.18.1.
+TAG=rfb$$
+NS_GEN=${TAG}gen
+NS_RELAY=${TAG}relay
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-n) CALLS=$2; shift ;;
+	-r) REPS=$2; shift ;;
+	-t) DURATION=$2; shift ;;
+	--relays) RELAYS=$2; shift ;;
+	--rps) RPS=1 ;;
+	-o) OUT=$2; shift ;;
+	*) log "usage: $ME [-n \"500 1000\"] [-r REPS] [-t S] [--rps]" \
+	       "[--relays \"rtproam-ebpf rtproam bare rtpengine\"] [-o DIR]"
+	   exit 2 ;;
+	esac
+	shift
+done
+if [ "$(id -u)" -ne 0 ]; then
+	log "$ME: needs root (network namespaces, the tc program)"
+	exit 1
+fi
+need_tools ip nft taskset ss python3
+if ! have_rtpengine; then
+	log "$ME: no rtpengine; measuring the others only"
+	RELAYS=$(echo "$RELAYS" | sed 's/rtpengine//')
+fi
+build_targets rtproam rtpbench fwd
+RTPROAM=$BUILD/src/rtproam
+RTPBENCH=$BUILD/bench/rtpbench
+FWD=$BUILD/bench/fwd
+results_dir fastpath-veth
+raise_fd_limit
+
+# --- The two namespaces ------------------------------------------------------
+
+cleanup() {
+	stop_relay
+	ip netns del "$NS_GEN" 2>/dev/null
+	ip netns del "$NS_RELAY" 2>/dev/null
+}
+trap 'cleanup' EXIT
+trap 'cleanup; exit 130' INT TERM
+
+in_gen() { ip netns exec "$NS_GEN" "$@"; }
+in_relay() { ip netns exec "$NS_RELAY" "$@"; }
+
+ip netns add "$NS_GEN" && ip netns add "$NS_RELAY" || exit 1
+ip link add g0 netns "$NS_GEN" type veth peer r0 netns "$NS_RELAY" || exit 1
+in_gen ip addr add "$GEN_IP/16" dev g0
+for k in $(seq 10 25); do
+	in_gen ip addr add "$PHONE_NET$k/16" dev g0
+done
+in_relay ip addr add "$RELAY_IP/16" dev r0
+for ns in "$NS_GEN" "$NS_RELAY"; do
+	ip netns exec "$ns" ip link set lo up
+done
+in_gen ip link set g0 up
+in_relay ip link set r0 up
+if [ "$RPS" = 1 ]; then
+	# Each side's receive on the other side's CPU (ip netns exec mounts
+	# the namespace's own /sys).
+	in_relay sh -c "printf %x $((1 << RELAY_CPU)) > /sys/class/net/r0/queues/rx-0/rps_cpus"
+	in_gen sh -c "printf %x $((1 << GEN_CPU)) > /sys/class/net/g0/queues/rx-0/rps_cpus"
+fi
+RELAY_NETNS=$NS_RELAY
+
+# --- Relays ---------------------------------------------------------------
+
+# start_relay NAME LOG: in the relay namespace, on the relay core. Not
+# through in_relay: $! must be the relay itself (ip netns exec and taskset
+# exec it), so that stop_relay stops it by its PID.
+start_relay() {
+	local name=$1 logf=$2
+	case "$name" in
+	rtproam|rtproam-ebpf)
+		local fast=off
+		[ "$name" = rtproam-ebpf ] && fast=ebpf
+		ip netns exec "$NS_RELAY" taskset -c "$RELAY_CPU" "$RTPROAM" -f -F \
+		    -s "udp:$RELAY_IP:$CTL_PORT" -l "$RELAY_IP" \
+		    -m "$PORT_MIN" -M "$PORT_MAX" --workers 1 -d info \
+		    --fast-path "$fast" >"$logf" 2>&1 &
+		;;
+	rtpengine)
+		ip netns exec "$NS_RELAY" taskset -c "$RELAY_CPU" rtpengine --config-file=none \
+		    --table=-1 --interface="$RELAY_IP" \
+		    --listen-udp="$RELAY_IP:$CTL_PORT" \
+		    --port-min="$PORT_MIN" --port-max="$PORT_MAX" \
+		    --num-threads=1 --delete-delay=0 --foreground --log-stderr \
+		    --log-level=4 >"$logf" 2>&1 &
+		;;
+	bare|gen-only)
+		ip netns exec "$NS_RELAY" taskset -c "$RELAY_CPU" "$FWD" -s "udp:$RELAY_IP:$CTL_PORT" \
+		    -l "$RELAY_IP" -m "$PORT_MIN" -M "$PORT_MAX" >"$logf" 2>&1 &
+		;;
+	*)
+		log "$ME: unknown relay $name"; return 1 ;;
+	esac
+	RELAY_PID=$!
+	wait_relay "$CTL_PORT" "$name" "$logf" 0.3
+}
+
+# The baseline drops the media before any socket sees it.
+media_drop() {
+	if [ "$1" = on ]; then
+		printf 'table ip rtproam_bench {\n chain pre {\n  type filter hook prerouting priority raw; policy accept;\n  udp dport %s-%s drop\n }\n}\n' \
+		    "$PORT_MIN" "$PORT_MAX" | in_relay nft -f -
+	else
+		in_relay nft delete table ip rtproam_bench 2>/dev/null
+	fi
+}
+
+NMEAS=0
+# measure NAME RUN CALLS: one fresh relay, one rtpbench run (JSON kept).
+measure() {
+	local name=$1 run=$2 calls=$3
+	NMEAS=$((NMEAS + 1))
+	[ "$name" = gen-only ] && media_drop on
+	if start_relay "$name" "$OUT/$NMEAS-$name.log"; then
+		if [ "$name" = rtproam-ebpf ] &&
+		    ! grep -q "fast path: eBPF program attached" "$OUT/$NMEAS-$name.log"; then
+			log "$ME: the fast path did not attach: $(tail -n 3 "$OUT/$NMEAS-$name.log")"
+		fi
+		in_gen taskset -c "$GEN_CPU" "$RTPBENCH" -c "$RELAY_IP:$CTL_PORT" \
+		    --phone-net "$PHONE_NET" --whole-machine -p "$RELAY_PID" \
+		    -l "$name" --run "$run" -n "$calls" -t "$DURATION" \
+		    -w "$WARMUP" --json 2>>"$OUT/rtpbench.err" |
+		    sed "s/^{/{\"relay\":\"$name\",\"calls_asked\":$calls,/" \
+		    >>"$OUT/results.jsonl"
+		stop_relay
+	fi
+	[ "$name" = gen-only ] && media_drop off
+}
+
+log "$ME: calls \"$CALLS\", $REPS round(s), ${DURATION} s, rps $RPS, relays: $RELAYS; results in $OUT"
+for calls in $CALLS; do
+	for run in $(seq "$REPS"); do
+		measure gen-only "$run" "$calls"
+		for name in $(relay_order "$run"); do
+			measure "$name" "$run" "$calls"
+		done
+	done
+done
+
+# --- Figures --------------------------------------------------------------
+
+python3 - "$OUT/results.jsonl" "$RPS" <<'PY'
+import json, statistics, sys
+from collections import defaultdict
+
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rps = sys.argv[2] == "1"
+base = {(r["calls_asked"], r["run"]): r for r in rows if r["relay"] == "gen-only"}
+net = defaultdict(list)
+info = defaultdict(list)
+for r in rows:
+    b = base.get((r["calls_asked"], r["run"]))
+    if r["relay"] == "gen-only" or not b or not r.get("core_us_pkt") \
+            or not r.get("core_busy_s"):
+        continue
+    # core_us_pkt = busy / delivered in the same window, so the busy time
+    # above the generator-only round, per delivered packet, is:
+    net_us = r["core_us_pkt"] * (r["core_busy_s"] - b["core_busy_s"]) \
+        / r["core_busy_s"]
+    key = (r["calls_asked"], r["relay"])
+    net[key].append(net_us)
+    info[key].append((r["loss_pct"], r["p99_us"], r["core_us_pkt"]))
+
+print(f"\nwhole-machine CPU per delivered packet, net of the generator-only "
+      f"round ({'receive steered by RPS' if rps else 'receive on the sending CPU'}); "
+      f"medians over rounds")
+print(f"{'calls':>5} {'relay':<13} {'net_us/pkt':>10} {'gross_us/pkt':>12} "
+      f"{'loss%':>7} {'p99us':>8} {'rounds':>6}")
+for (calls, relay) in sorted(net):
+    v = net[(calls, relay)]
+    loss = statistics.median(x[0] for x in info[(calls, relay)])
+    p99 = statistics.median(x[1] for x in info[(calls, relay)])
+    gross = statistics.median(x[2] for x in info[(calls, relay)])
+    print(f"{calls:>5} {relay:<13} {statistics.median(v):>10.2f} {gross:>12.2f} "
+          f"{loss:>7.3f} {p99:>8.1f} {len(v):>6}")
+for calls in sorted({c for c, _ in net}):
+    def med(relay):
+        v = net.get((calls, relay))
+        return statistics.median(v) if v else None
+    fast = med("rtproam-ebpf")
+    for ref in ("rtproam", "bare", "rtpengine"):
+        r = med(ref)
+        if fast is not None and r:
+            print(f"{calls:>5} rtproam-ebpf / {ref}: {fast / r:.2f}x")
+PY
