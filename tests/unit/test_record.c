@@ -165,12 +165,14 @@ wait_closed(struct recorder *r, uint64_t nfiles, struct record_stats *st)
 
 	for (i = 0; i < 5000; i++) {
 		recorder_stats(r, st);
-		if (st->files_opened >= nfiles && st->files_open == 0)
+		/* Closed, not just failed: the ring is drained up to the close. */
+		if (st->files_closed >= nfiles && st->files_open == 0)
 			return;
 		nanosleep(&ms, NULL);
 	}
-	fail_msg("files: %llu opened, %llu still open",
+	fail_msg("files: %llu opened, %llu closed, %llu still open",
 	    (unsigned long long)st->files_opened,
+	    (unsigned long long)st->files_closed,
 	    (unsigned long long)st->files_open);
 }
 

@@ -163,7 +163,7 @@ struct recorder {
 	/* The writer's. */
 	struct record_file *files;	/* adopted and not finished */
 	uint64_t	 last_flush_us;
-	rcounter	 packets, bytes, write_errors, files_opened, files_open;
+	rcounter	 packets, bytes, write_errors, files_opened, files_open, files_closed;
 };
 
 static void *
@@ -488,6 +488,7 @@ file_finish(struct recorder *r, struct record_file *f)
 		f->next->prev = f->prev;
 	free(f->iobuf);
 	free(f);
+	rc_add(&r->files_closed, 1);
 }
 
 static uint64_t
@@ -866,6 +867,7 @@ recorder_stats(struct recorder *r, struct record_stats *out)
 	out->write_errors = rc_get(&r->write_errors);
 	out->files_opened = rc_get(&r->files_opened);
 	out->files_open = rc_get(&r->files_open);
+	out->files_closed = rc_get(&r->files_closed);
 	for (i = 0; i < r->nrings; i++) {
 		out->dropped_full += rc_get(&r->rings[i]->dropped_full);
 		out->write_errors += rc_get(&r->rings[i]->dropped_failed);

@@ -95,10 +95,14 @@ void	record_close(struct record_ring *ring, struct record_file *f);
  * a file, counted when it is flushed (about once a second) or closed.
  * dropped_full: refused by a full ring. write_errors: packets lost to a
  * failed create, write or flush. files_opened: created since the start;
- * files_open: open now.
+ * files_open: open now. files_closed: closed by record_close and done with:
+ * every packet queued for them is counted above (a file that failed is no
+ * longer open, but what was queued before its close may still be on the
+ * way).
  */
 struct record_stats {
-	uint64_t	packets, bytes, dropped_full, write_errors, files_opened, files_open;
+	uint64_t	packets, bytes, dropped_full, write_errors;
+	uint64_t	files_opened, files_open, files_closed;
 };
 void	recorder_stats(struct recorder *r, struct record_stats *out);
 
