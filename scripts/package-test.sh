@@ -109,6 +109,11 @@ out=$(rtproam --version)
     fail "rtproam --version says '$out', debian/changelog '$upstream'"
 say "rtproam --version: $out"
 [ "$(command -v rtproam)" = /usr/sbin/rtproam ] || fail "rtproam is not /usr/sbin/rtproam"
+# The fast path is built in (debian/rules): the binary links libbpf and
+# its package depends on it.
+ldd /usr/sbin/rtproam | grep -q 'libbpf\.so' || fail "rtproam is built without the eBPF fast path"
+dpkg -s rtproam | grep -q '^Depends:.*libbpf' || fail "rtproam does not depend on libbpf"
+say "eBPF fast path built in: $(ldd /usr/sbin/rtproam | grep -o 'libbpf\.so[.0-9]*')"
 voipcalc --codec g711 --ptime 20 | grep -q '87\.2' || fail "voipcalc does not run"
 for t in rtproam-ctl rtproam-sim; do
 	"$t" --help >/dev/null || fail "$t --help failed"
