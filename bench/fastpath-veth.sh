@@ -181,6 +181,11 @@ measure() {
 		    -w "$WARMUP" --json 2>>"$OUT/rtpbench.err" |
 		    sed "s/^{/{\"relay\":\"$name\",\"calls_asked\":$calls,/" \
 		    >>"$OUT/results.jsonl"
+		# A failed map write leaves that call on fwd's sockets.
+		if [ "$name" = tc-min ] &&
+		    grep -q "stays on sockets" "$OUT/$NMEAS-$name.log"; then
+			log "$ME: tc-min: $(grep -c "stays on sockets" "$OUT/$NMEAS-$name.log") call(s) stayed on sockets"
+		fi
 		stop_relay
 	fi
 	[ "$name" = gen-only ] && media_drop off
