@@ -1,7 +1,9 @@
 #!/bin/bash
 # bench/fastpath-veth.sh - whole-machine CPU per relayed packet on veth:
 # rtproam's eBPF fast path against rtproam on sockets, the bare socket
-# forwarder and rtpengine (userspace), issue 13's method.
+# forwarder, the minimal tc forwarder (tc-min: fwd --tc, address rewrite
+# and redirect, nothing else: the limit) and rtpengine (userspace), issue
+# 13's method.
 #
 #   bench/fastpath-veth.sh                 500 and 1000 calls, 3 rounds
 #   bench/fastpath-veth.sh -n 500 -r 1 -t 5 --rps
@@ -31,7 +33,7 @@ REPS=3
 DURATION=5
 WARMUP=1
 RPS=0
-RELAYS="rtproam-ebpf rtproam bare rtpengine"
+RELAYS="rtproam-ebpf tc-min rtproam bare rtpengine"
 RELAY_CPU=${RELAY_CPU:-0}
 GEN_CPU=${GEN_CPU:-1}
 OUT=""
@@ -54,7 +56,7 @@ while [ $# -gt 0 ]; do
 	--rps) RPS=1 ;;
 	-o) OUT=$2; shift ;;
 	*) log "usage: $ME [-n \"500 1000\"] [-r REPS] [-t S] [--rps]" \
-	       "[--relays \"rtproam-ebpf rtproam bare rtpengine\"] [-o DIR]"
+	       "[--relays \"rtproam-ebpf tc-min rtproam bare rtpengine\"] [-o DIR]"
 	   exit 2 ;;
 	esac
 	shift
@@ -132,9 +134,14 @@ start_relay() {
 		    --num-threads=1 --delete-delay=0 --foreground --log-stderr \
 		    --log-level=4 >"$logf" 2>&1 &
 		;;
-	bare|gen-only)
+	bare|gen-only|tc-min)
+		# tc-min: fwd latches each leg on its sockets, then its tc
+		# program on r0 carries the call's RTP.
+		local tc=""
+		[ "$name" = tc-min ] && tc="--tc r0"
+		# shellcheck disable=SC2086
 		ip netns exec "$NS_RELAY" taskset -c "$RELAY_CPU" "$FWD" -s "udp:$RELAY_IP:$CTL_PORT" \
-		    -l "$RELAY_IP" -m "$PORT_MIN" -M "$PORT_MAX" >"$logf" 2>&1 &
+		    -l "$RELAY_IP" -m "$PORT_MIN" -M "$PORT_MAX" $tc >"$logf" 2>&1 &
 		;;
 	*)
 		log "$ME: unknown relay $name"; return 1 ;;
@@ -164,12 +171,21 @@ measure() {
 		    ! grep -q "fast path: eBPF program attached" "$OUT/$NMEAS-$name.log"; then
 			log "$ME: the fast path did not attach: $(tail -n 3 "$OUT/$NMEAS-$name.log")"
 		fi
+		if [ "$name" = tc-min ] &&
+		    ! grep -q "tc program attached" "$OUT/$NMEAS-$name.log"; then
+			log "$ME: tc-min did not attach: $(tail -n 3 "$OUT/$NMEAS-$name.log")"
+		fi
 		in_gen taskset -c "$GEN_CPU" "$RTPBENCH" -c "$RELAY_IP:$CTL_PORT" \
 		    --phone-net "$PHONE_NET" --whole-machine -p "$RELAY_PID" \
 		    -l "$name" --run "$run" -n "$calls" -t "$DURATION" \
 		    -w "$WARMUP" --json 2>>"$OUT/rtpbench.err" |
 		    sed "s/^{/{\"relay\":\"$name\",\"calls_asked\":$calls,/" \
 		    >>"$OUT/results.jsonl"
+		# A failed map write leaves that call on fwd's sockets.
+		if [ "$name" = tc-min ] &&
+		    grep -q "stays on sockets" "$OUT/$NMEAS-$name.log"; then
+			log "$ME: tc-min: $(grep -c "stays on sockets" "$OUT/$NMEAS-$name.log") call(s) stayed on sockets"
+		fi
 		stop_relay
 	fi
 	[ "$name" = gen-only ] && media_drop off
@@ -226,7 +242,7 @@ for calls in sorted({c for c, _ in net}):
         v = net.get((calls, relay))
         return statistics.median(v) if v else None
     fast = med("rtproam-ebpf")
-    for ref in ("rtproam", "bare", "rtpengine"):
+    for ref in ("tc-min", "rtproam", "bare", "rtpengine"):
         r = med(ref)
         if fast is not None and r:
             print(f"{calls:>5} rtproam-ebpf / {ref}: {fast / r:.2f}x")

@@ -12,9 +12,13 @@
  * no validation of any kind: no RTP parsing, no source check, no timers,
  * no statistics beyond one counter.
  *
- *	fwd [-s udp:HOST:PORT] [-l ADDR] [-m MIN] [-M MAX]
+ * With --tc IFNAME (fwd_tc.h) it is the minimal tc forwarder instead: the
+ * same set-up and latching, then the kernel carries each call's RTP.
+ *
+ *	fwd [-s udp:HOST:PORT] [-l ADDR] [-m MIN] [-M MAX] [--tc IFNAME]
  */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -26,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fwd_tc.h"
 #include "lib/addr.h"
 
 #define FWD_BATCH	32
@@ -60,6 +65,7 @@ struct fcall {
 	struct fcall	*next;		/* hash chain */
 	char		 id[FWD_IDLEN];
 	struct fleg	 leg[2];	/* [0] the offerer (first U tag) */
+	bool		 in_kernel;	/* --tc: the map carries its RTP */
 };
 
 struct fwd {
@@ -73,6 +79,7 @@ struct fwd {
 	struct fcall	**bucket;
 	unsigned	 nbuckets, ncalls;
 	uint64_t	 relayed;
+	struct fwd_tc	*tc;		/* --tc, else NULL */
 	/* Packet buffers. */
 	struct mmsghdr	 rx[FWD_BATCH], tx[FWD_BATCH];
 	struct iovec	 rx_iov[FWD_BATCH], tx_iov[FWD_BATCH];
@@ -84,12 +91,14 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: fwd [-s udp:HOST:PORT] [-l ADDR] [-m MIN] [-M MAX]\n"
+	    "usage: fwd [-s udp:HOST:PORT] [-l ADDR] [-m MIN] [-M MAX] [--tc IFNAME]\n"
 	    "Bare single-thread forwarder for the benchmark (rtpproxy V/U/L/D).\n"
-	    "  -s  control socket [udp:127.0.0.1:22222]\n"
-	    "  -l  media address [127.0.0.1]\n"
-	    "  -m  lowest media port [35000]\n"
-	    "  -M  highest media port [65000]\n");
+	    "  -s    control socket [udp:127.0.0.1:22222]\n"
+	    "  -l    media address [127.0.0.1]\n"
+	    "  -m    lowest media port [35000]\n"
+	    "  -M    highest media port [65000]\n"
+	    "  --tc  after latching, forward RTP with the minimal tc program\n"
+	    "        at ingress of IFNAME (root; builds with RTPROAM_EBPF)\n");
 	exit(2);
 }
 
@@ -245,11 +254,60 @@ call_new(struct fwd *f, const char *id)
 }
 
 static void
+leg_addr(const struct fwd *f, const struct fleg *leg, struct addr *a)
+{
+	*a = f->local;
+	addr_set_port(a, leg->port);
+}
+
+/*
+ * --tc: once both RTP legs are latched, each leg's RTP leaves from the
+ * other leg's socket to that leg's peer in the kernel. Not per packet:
+ * once per latch.
+ */
+static void
+tc_hand_over(struct fwd *f, struct fcall *c)
+{
+	struct addr a, b;
+
+	if (f->tc == NULL || c->in_kernel || !c->leg[0].latched[0] ||
+	    !c->leg[1].latched[0])
+		return;
+	leg_addr(f, &c->leg[0], &a);
+	leg_addr(f, &c->leg[1], &b);
+	if (fwd_tc_put(f->tc, &a, &b, &c->leg[1].peer[0]) != 0 ||
+	    fwd_tc_put(f->tc, &b, &a, &c->leg[0].peer[0]) != 0) {
+		fprintf(stderr, "fwd: call %s stays on sockets: %s\n", c->id,
+		    strerror(errno));
+		(void)fwd_tc_del(f->tc, &a);
+		return;
+	}
+	c->in_kernel = true;
+}
+
+/* --tc: a leg re-armed or a call deleted; its RTP goes up again. */
+static void
+tc_take_back(struct fwd *f, struct fcall *c)
+{
+	struct addr a, b;
+
+	if (!c->in_kernel)
+		return;
+	leg_addr(f, &c->leg[0], &a);
+	leg_addr(f, &c->leg[1], &b);
+	if (fwd_tc_del(f->tc, &a) != 0 || fwd_tc_del(f->tc, &b) != 0)
+		fprintf(stderr, "fwd: call %s: map delete: %s\n", c->id,
+		    strerror(errno));
+	c->in_kernel = false;
+}
+
+static void
 call_free(struct fwd *f, struct fcall **slot)
 {
 	struct fcall *c = *slot;
 
 	*slot = c->next;
+	tc_take_back(f, c);
 	leg_close(f, &c->leg[0]);
 	leg_close(f, &c->leg[1]);
 	free(c);
@@ -284,10 +342,11 @@ tag_set(struct fleg *leg, const char *t)
 }
 
 static void
-signal_leg(struct fleg *leg, const struct addr *a)
+signal_leg(struct fwd *f, struct fleg *leg, const struct addr *a)
 {
 	if (addr_is_any(a))
 		return;
+	tc_take_back(f, leg->call);
 	leg->peer[0] = *a;
 	leg->peer[1] = *a;
 	addr_set_port(&leg->peer[1], (uint16_t)(addr_port(a) + 1));
@@ -348,7 +407,7 @@ cmd_update(struct fwd *f, bool lookup, char **tok, int ntok, char *out, size_t l
 		if (c->leg[party].tag[0] == '\0')
 			tag_set(&c->leg[party], tok[5]);
 	}
-	signal_leg(&c->leg[party], &a);
+	signal_leg(f, &c->leg[party], &a);
 	reply_port(f, &c->leg[party ^ 1], out, len);
 }
 
@@ -478,6 +537,8 @@ media_ready(struct fwd *f, struct fsock *s)
 			addr_from_sockaddr(&in->peer[k],
 			    (struct sockaddr *)&f->rx_src[0], f->rx[0].msg_hdr.msg_namelen);
 			in->latched[k] = true;
+			if (!s->rtcp)
+				tc_hand_over(f, in->call);
 		}
 		if (addr_is_set(dst)) {
 			for (i = 0; i < (unsigned)n; i++) {
@@ -560,12 +621,18 @@ main(int argc, char *argv[])
 {
 	static struct fwd f;
 	struct epoll_event ev[FWD_EVENTS], sev;
+	static const struct option longopts[] = {
+		{ "tc", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *ctl = "udp:127.0.0.1:22222", *listen = "127.0.0.1";
+	const char *tc_ifname = NULL;
+	char err[256];
 	unsigned long pmin = 35000, pmax = 65000;
 	bool stop = false, ctl_ready;
 	int ch, n, i;
 
-	while ((ch = getopt(argc, argv, "s:l:m:M:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "s:l:m:M:h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			ctl = optarg;
@@ -579,12 +646,22 @@ main(int argc, char *argv[])
 		case 'M':
 			pmax = strtoul(optarg, NULL, 10);
 			break;
+		case 't':
+			tc_ifname = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (setup(&f, ctl, listen, pmin, pmax) != 0)
 		return 1;
+	if (tc_ifname != NULL) {
+		if ((f.tc = fwd_tc_open(tc_ifname, &f.local, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "fwd: --tc %s: %s\n", tc_ifname, err);
+			return 1;
+		}
+		fprintf(stderr, "fwd: tc program attached to %s\n", tc_ifname);
+	}
 	memset(&sev, 0, sizeof(sev));
 	sev.events = EPOLLIN;
 	sev.data.ptr = &f.sigfd;	/* any address that is no fsock */
@@ -618,6 +695,7 @@ main(int argc, char *argv[])
 	fprintf(stderr, "fwd: stopping, %u calls, %llu packets relayed\n",
 	    f.ncalls, (unsigned long long)f.relayed);
 	cmd_delete_all(&f);
+	fwd_tc_close(f.tc);	/* detaches the program */
 	free(f.bucket);
 	free(f.busy);
 	if (close(f.ctl.fd) != 0 || close(f.sigfd) != 0 || close(f.epfd) != 0)
