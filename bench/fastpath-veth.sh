@@ -39,7 +39,6 @@ GEN_CPU=${GEN_CPU:-1}
 OUT=""
 CTL_PORT=13990
 PORT_MIN=14000
-PORT_MAX=15999
 RELAY_IP=198.18.0.1
 GEN_IP=198.18.0.2
 PHONE_NET=198.18.1.
@@ -61,6 +60,11 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+# Four ports a call (two legs, RTP and RTCP each), with room to spare: a
+# range too small set up only part of the calls asked.
+max_calls=0
+for c in $CALLS; do [ "$c" -gt "$max_calls" ] && max_calls=$c; done
+PORT_MAX=$((PORT_MIN + 4 * max_calls + 399))
 if [ "$(id -u)" -ne 0 ]; then
 	log "$ME: needs root (network namespaces, the tc program)"
 	exit 1
@@ -207,7 +211,17 @@ python3 - "$OUT/results.jsonl" "$RPS" <<'PY'
 import json, statistics, sys
 from collections import defaultdict
 
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rows = []
+for l in open(sys.argv[1]):
+    if not l.strip():
+        continue
+    r = json.loads(l)
+    # A round that set up fewer calls than asked measures another load.
+    if r.get("calls", 0) < r["calls_asked"]:
+        print(f"left out: {r['relay']} round {r['run']} set up {r.get('calls')} "
+              f"of {r['calls_asked']} calls", file=sys.stderr)
+        continue
+    rows.append(r)
 rps = sys.argv[2] == "1"
 base = {(r["calls_asked"], r["run"]): r for r in rows if r["relay"] == "gen-only"}
 net = defaultdict(list)
