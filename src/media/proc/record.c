@@ -38,6 +38,7 @@
 #include "lib/log.h"
 #include "packet/rtp.h"
 #include "lib/clock.h"
+#include "media/proc/record_hdr.h"
 
 #define RING_MAX	((size_t)1 << 30)
 #define IDLE_SLEEP_MS	20
@@ -52,8 +53,6 @@
 #define TAG_MAX		64
 #define SUFFIX_MAX	999
 #define SUFFIX_ROOM	sizeof("-999.pcap")
-/* IPv6 (40) + UDP (8): the most a synthesized header takes. */
-#define HDR_ROOM	48
 
 /* libpcap, loaded by recorder_start() (see dynlib.h for why). */
 static struct {
@@ -92,7 +91,7 @@ struct rec_entry {
 	struct record_file *file;
 	uint64_t	 wall_us;
 	struct addr	 src, dst;
-	uint8_t		 room[HDR_ROOM];	/* the writer builds the headers here */
+	uint8_t		 room[RECORD_HDR_ROOM];	/* the writer builds the headers here */
 	uint8_t		 data[];
 };
 
@@ -491,92 +490,6 @@ file_finish(struct recorder *r, struct record_file *f)
 	rc_add(&r->files_closed, 1);
 }
 
-static uint64_t
-sum16(uint64_t sum, const uint8_t *p, size_t n)
-{
-	for (; n > 1; p += 2, n -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (n > 0)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t
-fold(uint64_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/* As IPv6 bytes: v4 is mapped (::ffff:a.b.c.d), no address is ::. */
-static void
-ip6_of(const struct addr *a, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	if (addr_family(a) == AF_INET6) {
-		memcpy(out, &a->u.sin6.sin6_addr, 16);
-	} else if (addr_family(a) == AF_INET) {
-		out[10] = out[11] = 0xff;
-		memcpy(out + 12, &a->u.sin.sin_addr, 4);
-	}
-}
-
-/*
- * Write the IP and UDP headers right before the payload; return where the
- * packet starts and its length in *plen.
- */
-static uint8_t *
-build_headers(struct record_file *f, struct rec_entry *e, size_t *plen)
-{
-	uint8_t *data = (uint8_t *)e + offsetof(struct rec_entry, data);
-	uint8_t *ip, *udp;
-	size_t ulen = 8 + e->len;
-	uint16_t csum;
-	bool v6;
-
-	v6 = addr_family(&e->src) == AF_INET6 || addr_family(&e->dst) == AF_INET6;
-	if (!v6) {
-		ip = data - 28;
-		udp = ip + 20;
-		ip[0] = 0x45;
-		ip[1] = 0;
-		wr_be16(ip + 2, (uint16_t)(20 + ulen));
-		wr_be16(ip + 4, (uint16_t)f->ip_id++);
-		wr_be16(ip + 6, 0x4000);		/* DF */
-		ip[8] = 64;
-		ip[9] = IPPROTO_UDP;
-		wr_be16(ip + 10, 0);
-		memset(ip + 12, 0, 8);
-		if (addr_family(&e->src) == AF_INET)
-			memcpy(ip + 12, &e->src.u.sin.sin_addr, 4);
-		if (addr_family(&e->dst) == AF_INET)
-			memcpy(ip + 16, &e->dst.u.sin.sin_addr, 4);
-		wr_be16(ip + 10, (uint16_t)fold(sum16(0, ip, 20)));
-	} else {
-		ip = data - 48;
-		udp = ip + 40;
-		ip[0] = 0x60;
-		ip[1] = ip[2] = ip[3] = 0;
-		wr_be16(ip + 4, (uint16_t)ulen);
-		ip[6] = IPPROTO_UDP;
-		ip[7] = 64;
-		ip6_of(&e->src, ip + 8);
-		ip6_of(&e->dst, ip + 24);
-	}
-	wr_be16(udp, (uint16_t)addr_port(&e->src));
-	wr_be16(udp + 2, (uint16_t)addr_port(&e->dst));
-	wr_be16(udp + 4, (uint16_t)ulen);
-	wr_be16(udp + 6, 0);		/* none: allowed over IPv4 */
-	if (v6) {
-		/* Required over IPv6. Pseudo-header: addresses, length, 17. */
-		csum = fold(sum16(sum16(ulen + IPPROTO_UDP, ip + 8, 32), udp, ulen));
-		wr_be16(udp + 6, (uint16_t)(csum == 0 ? 0xffff : csum));
-	}
-	*plen = (size_t)(data - ip) + e->len;
-	return ip;
-}
-
 static void
 take_packet(struct recorder *r, struct rec_entry *e)
 {
@@ -592,7 +505,8 @@ take_packet(struct recorder *r, struct rec_entry *e)
 		f->lost_pkts++;
 		return;
 	}
-	pkt = build_headers(f, e, &plen);
+	pkt = record_headers((uint8_t *)e + offsetof(struct rec_entry, data), e->len,
+	    &e->src, &e->dst, f->ip_id++, &plen);
 	memset(&h, 0, sizeof(h));
 	h.ts.tv_sec = (time_t)(e->wall_us / 1000000u);
 	h.ts.tv_usec = (suseconds_t)(e->wall_us % 1000000u);
