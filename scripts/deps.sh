@@ -10,6 +10,7 @@
 # its mid-call mapping flush (tests/e2e/test_baresip_nat.py).
 # libbpf-dev and bpftool: the eBPF fast path (src/kernel/; clang-14 compiles
 # its program for the BPF target, linux-libc-dev gives its uapi headers).
+# groff-base: the unit test unit.manpages renders the man pages with groff -ww.
 set -eu
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps.sh: run as root (apt-get)" >&2
@@ -34,6 +35,6 @@ apt-get install -y -qq --no-install-recommends \
 	rtpengine-daemon \
 	clang-14 libclang-rt-14-dev llvm-14 \
 	libbpf-dev bpftool linux-libc-dev \
-	man-db systemd \
+	man-db groff-base systemd \
 	tcpdump procps iproute2 nftables conntrack >/dev/null
 echo "deps.sh: dependencies installed"

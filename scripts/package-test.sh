@@ -119,6 +119,13 @@ for t in rtproam-ctl rtproam-sim; do
 	"$t" --help >/dev/null || fail "$t --help failed"
 done
 man -w rtproam >/dev/null || fail "man rtproam finds no page"
+# The tools' pages ship in rtproam-tools, compressed by dh_compress.
+for t in rtproam-ctl rtproam-sim voipcalc; do
+	page=/usr/share/man/man1/$t.1.gz
+	[ -f "$page" ] || fail "$page not installed"
+	[ "$(man -w "$t")" = "$page" ] || fail "man $t finds '$(man -w "$t" 2>&1)', not $page"
+done
+say "man pages: rtproam(8), rtproam-ctl(1), rtproam-sim(1), voipcalc(1)"
 
 # Without --man=no: verify also checks that man:rtproam(8) resolves.
 out=$(systemd-analyze verify "$UNIT" 2>&1) || fail "systemd-analyze verify: $out"

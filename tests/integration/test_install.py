@@ -25,7 +25,10 @@ DAEMON_FILES = [
     "usr/lib/systemd/system/rtproam.service",
     "usr/share/doc/rtproam/rtproam.conf.example",
 ]
-TOOL_FILES = ["usr/bin/rtproam-ctl", "usr/bin/rtproam-sim", "usr/bin/voipcalc"]
+TOOL_PROGRAMS = ["usr/bin/rtproam-ctl", "usr/bin/rtproam-sim", "usr/bin/voipcalc"]
+TOOL_FILES = TOOL_PROGRAMS + ["usr/share/man/man1/rtproam-ctl.1",
+                              "usr/share/man/man1/rtproam-sim.1",
+                              "usr/share/man/man1/voipcalc.1"]
 UNIT_PATH = "usr/lib/systemd/system/rtproam.service"
 
 # The sandbox the unit must keep (key -> value; "" means set and empty).
@@ -103,7 +106,7 @@ def test_install_lays_out_every_file(destdir):
     have = files_under(destdir)
     for f in DAEMON_FILES + TOOL_FILES:
         assert f in have, "%s not installed; installed: %s" % (f, have)
-    for f in ("usr/sbin/rtproam",) + tuple(TOOL_FILES):
+    for f in ("usr/sbin/rtproam",) + tuple(TOOL_PROGRAMS):
         assert os.access(destdir / f, os.X_OK), "%s is not executable" % f
     # Nothing lands in /etc: the operator copies the example there.
     assert not any(f.startswith("etc/") for f in have), have
