@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from rtpp import BUILD, free_port
+from rtpp import BUILD, free_port, parse_info, poll_until
 
 SIM = BUILD / "tools" / "rtproam-sim"
 
@@ -285,3 +285,33 @@ def test_svg_draws_what_the_json_counts(relay, tmp_path):
         (line,) = [l for l in views[view].iter("{%s}line" % ns["s"])
                    if l.get("class") == "mark-move"]
         assert abs(float(line.get("x1")) - x) < 0.06, (view, line.get("x1"), x)
+
+
+# ---- the simulator itself ------------------------------------------------
+
+def test_interrupted_sim_still_deletes_its_call(relay):
+    """SIGINT ends the media early, but the call must not stay on the relay
+    until its TTL: the simulator still sends the delete, then reports."""
+    import signal
+
+    argv = [str(SIM), "--relay", relay.sim_relay, "--duration", "30", "--json", "-"]
+    sim = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        # Interrupt once the relay has relayed some of the call's media.
+        info = poll_until(lambda: parse_info(relay.ctl("I")),
+                          lambda i: i.get("active sessions", 0) >= 1
+                          and i.get("packets transmitted", 0) >= 20, timeout=10)
+        assert info.get("active sessions", 0) >= 1, info
+        sim.send_signal(signal.SIGINT)
+        out, err = sim.communicate(timeout=15)
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait(timeout=5)
+    assert sim.returncode == 0, err.decode(errors="replace")
+    res = json.loads(out)
+    assert res["teardown_ok"], res
+    text = relay.log.read_text(errors="replace")
+    ended = [l for l in text.splitlines() if "call %s media" % res["callid"] in l and "ended (" in l]
+    assert ended, text[-2000:]
+    assert all("ended (timeout)" not in l for l in ended), ended

@@ -287,6 +287,12 @@ teardown(struct sim *s)
 		return;
 	/* Whatever is still queued (a late reinvite) is abandoned. */
 	s->txn_head = s->ntxn;
+	/*
+	 * A signal that ended the run must not leave the call on the relay
+	 * until its TTL: the D is still sent (bounded by CTL_TRIES), and a
+	 * second signal stops waiting for its answer.
+	 */
+	stop_flag = 0;
 	if ((d = txn_push(s, TXN_DELETE, 0)) == -1) {
 		s->teardown = 0;
 		return;
