@@ -79,6 +79,7 @@ struct opts {
 	const char	*summary;
 	const char	*subject;
 	const char	*refs;	/* ngbench: the one relay compared with */
+	const char	*trace;	/* ngbench: a line per reply goes here */
 };
 
 /* Monotonic and wall clocks in ns. */

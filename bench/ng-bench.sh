@@ -10,6 +10,7 @@
 #
 # Each measurement starts a fresh relay pinned to core RELAY_CPU (0), runs
 # bench/ngbench pinned to GEN_CPU (1), and stops the relay by its PID.
+# Every reply's latency is in OUT/<n>-<relay>.trace (ngbench --trace).
 # Loopback only. The script prints figures; it never fails on a number.
 set -u
 
@@ -108,7 +109,8 @@ measure() {
 	start_relay "$name" "$OUT/$NMEAS-$name.log" || return 0
 	$PRIO taskset -c "$GEN_CPU" "$NGBENCH" -c "127.0.0.1:$NG_PORT" \
 	    -p "$RELAY_PID" -l "$name" --run "$round" -n "$CALLS" -W "$WINDOW" \
-	    -t "$DURATION" --record "$RESULTS" 2>>"$OUT/ngbench.err" |
+	    -t "$DURATION" --record "$RESULTS" \
+	    --trace "$OUT/$NMEAS-$name.trace" 2>>"$OUT/ngbench.err" |
 	    tee -a "$OUT/runs.txt"
 	stop_relay
 }

@@ -47,6 +47,9 @@
 #define TICK_NS		(100 * 1000ull)
 #define DRAIN_NS	(500 * NS_PER_MS)
 #define MAX_PACKETS	(100ull * 1000 * 1000)	/* bounds one media run */
+#define SETTLE_POLL_NS	(5 * NS_PER_MS)
+#define SETTLE_QUIET_NS	(20 * NS_PER_MS)
+#define SETTLE_MAX_NS	NS_PER_S
 
 struct slot {
 	bool		 busy;
@@ -70,6 +73,8 @@ struct ngb {
 	struct call	*calls;
 	unsigned	 salt;		/* makes Call-IDs unique to one round */
 	struct hist	*hist;		/* reply latency of the current batch */
+	FILE		*trace;		/* --trace: a line per reply, or NULL */
+	uint64_t	 batch_ns;	/* when the current batch started */
 	/* Counters of the last batch. */
 	unsigned	 answered, failed, resent;
 	char		 last_error[96];
@@ -78,6 +83,9 @@ struct ngb {
 	uint64_t	 sent, relayed, misrouted;
 	char		 reply[REPLY_MAX];
 };
+
+/* --trace names each command itself. */
+static const char *const cmd_name[] = { "offer", "answer", "query", "delete" };
 
 static void
 call_names(struct call *k, unsigned c, unsigned salt)
@@ -163,6 +171,10 @@ ng_reply(struct ngb *b, struct slot *s, const char *body, size_t len, uint64_t n
 
 	b->answered++;
 	hist_add(b->hist, now - s->first_ns);
+	if (b->trace != NULL)
+		fprintf(b->trace, "%s %u %.1f %.1f %u\n", cmd_name[s->step], s->call,
+		    (double)(s->first_ns - b->batch_ns) / 1000.0,
+		    (double)(now - s->first_ns) / 1000.0, s->tries);
 	bdoc_init(&d);
 	if (bencode_decode(&d, body, len, (struct bnode **)&root, &used, err,
 	    sizeof(err)) != 0) {
@@ -269,7 +281,7 @@ ng_batch(struct ngb *b, enum ng_step first)
 	b->answered = b->failed = b->resent = 0;
 	b->last_error[0] = '\0';
 	memset(b->hist, 0, sizeof(*b->hist));
-	start = now = mono_ns();
+	b->batch_ns = start = now = mono_ns();
 	while ((next_call < b->o.calls || inflight > 0) && !interrupted) {
 		/* A relay that answers nothing: give up on the rest. */
 		if (b->failed >= b->o.window && b->answered == 0)
@@ -521,6 +533,31 @@ rename_calls(struct ngb *b)
 	}
 }
 
+/*
+ * Wait until the relay is idle: its CPU time still for SETTLE_QUIET_NS,
+ * at most SETTLE_MAX_NS. rtproam's workers close deleted calls' sockets
+ * after the deletes are answered; without this the cold round's cleanup
+ * (4 sockets per call) would run in the first milliseconds of the timed
+ * setup and hold its port range (sized for 1995 calls) meanwhile.
+ */
+static void
+settle(const struct ngb *b)
+{
+	uint64_t until = mono_ns() + SETTLE_MAX_NS, quiet = 0;
+	double last = proc_cpu_ns(b->o.pid), now;
+
+	if (last < 0) {
+		sleep_ns(SETTLE_QUIET_NS);
+		return;
+	}
+	while (quiet < SETTLE_QUIET_NS && mono_ns() < until && !interrupted) {
+		sleep_ns(SETTLE_POLL_NS);
+		now = proc_cpu_ns(b->o.pid);
+		quiet = now == last ? quiet + SETTLE_POLL_NS : 0;
+		last = now;
+	}
+}
+
 /* One run against one relay. */
 static int
 run(struct ngb *b, struct row *r)
@@ -534,6 +571,7 @@ run(struct ngb *b, struct row *r)
 		r->v[R_COLD_CPS] = ng_rate(b, NG_OFFER, &fails, NULL);
 		(void)ng_rate(b, NG_DELETE, &fails, NULL);
 		rename_calls(b);
+		settle(b);
 	}
 	r->v[R_SETUP_CPS] = ng_rate(b, NG_OFFER, &fails, &relay_ns);
 	if (b->answered > 0 && !isnan(relay_ns))
@@ -564,13 +602,15 @@ usage(void)
 	fprintf(stderr,
 "usage: ngbench -c HOST:PORT [-p PID] [-n calls] [-W window] [-t seconds]\n"
 "               [-R pps] [-z bytes] [-l label] [--run N] [--record FILE]\n"
-"               [--no-cold]\n"
+"               [--no-cold] [--trace FILE]\n"
 "       ngbench --summary FILE [--subject LABEL] [--ref LABEL]\n"
 "  -c  the relay's ng address (udp:HOST:PORT or HOST:PORT)\n"
 "  -p  the relay's PID, for its CPU time and RSS\n"
 "  -n  calls [1000]   -W  commands in flight [32]\n"
 "  -t  seconds of RTP [5]   -R  packets per second per stream [50]\n"
-"  -z  RTP packet size [172]\n");
+"  -z  RTP packet size [172]\n"
+"  --trace  append a line per reply to FILE: command, call, sent at (us\n"
+"           since its batch began), latency us, sends\n");
 	exit(2);
 }
 
@@ -583,6 +623,7 @@ static const struct arg ngbench_args[] = {
 	{ "size", 'z', ARG_UINT, offsetof(struct opts, size), PKT_MIN, PKT_MAX },
 	{ "no-cold", 0, ARG_CLEAR, offsetof(struct opts, cold_round), 0, 0 },
 	{ "ref", 0, ARG_STR, offsetof(struct opts, refs), 0, 0 },
+	{ "trace", 0, ARG_STR, offsetof(struct opts, trace), 0, 0 },
 };
 
 static void
@@ -613,6 +654,10 @@ main(int argc, char *argv[])
 	b.fd = -1;
 	b.salt = (unsigned)(mono_ns() ^ ((uint64_t)getpid() << 16));
 	row_init(&r, b.o.label);
+	if (b.o.trace != NULL && (b.trace = fopen(b.o.trace, "a")) == NULL) {
+		fprintf(stderr, "ngbench: %s: %s\n", b.o.trace, strerror(errno));
+		goto out;
+	}
 	if (ng_open(&b) != 0)
 		goto out;
 	if (ng_ping(&b) != 0) {
@@ -632,6 +677,8 @@ out:
 	phones_close(&b);
 	if (b.fd >= 0 && close(b.fd) != 0)
 		fprintf(stderr, "ngbench: close: %s\n", strerror(errno));
+	if (b.trace != NULL && fclose(b.trace) != 0)
+		fprintf(stderr, "ngbench: %s: %s\n", b.o.trace, strerror(errno));
 	free(b.slot);
 	free(b.hist);
 	return rc;

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +61,31 @@ raise_fd_limit(rlim_t want)
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return -1;
 	return rl.rlim_cur > 1u << 30 ? 1L << 30 : (long)rl.rlim_cur;
+}
+
+/*
+ * Grow the descriptor table to n slots now, while this is the only thread.
+ * The kernel grows it (doubling) when a new descriptor does not fit; in a
+ * process with several threads each growth waits for an RCU grace period
+ * (synchronize_rcu in expand_files), 10-20 ms on a loaded VM, and the
+ * thread that waits is the control thread opening a new call's sockets:
+ * every command behind it waits too. Grown here, it never grows again
+ * while the port range lasts. The table never shrinks, so one dup2() to
+ * the last slot and a close() are enough. Costs 8 bytes of kernel memory
+ * per slot, what a full port range uses anyway.
+ */
+static void
+reserve_fd_table(long n)
+{
+	int fd;
+
+	if (n <= 1 || n > INT_MAX)
+		return;
+	if ((fd = dup2(STDERR_FILENO, (int)(n - 1))) < 0) {
+		log_warn("cannot reserve %ld descriptors: %s", n, strerror(errno));
+		return;
+	}
+	(void)close(fd);
 }
 
 static int
@@ -401,6 +427,9 @@ main(int argc, char **argv)
 	else
 		log_info("file limit %ld: room for about %ld calls (4 sockets each)",
 		    fds, (fds - 64) / 4);
+	/* Before run() starts any thread; within the soft limit just set. */
+	if (fds > 0)
+		reserve_fd_table((rlim_t)fds < want ? fds : (long)want);
 	if (cfg.pidfile && write_pidfile(cfg.pidfile) != 0)
 		log_warn("pidfile %s: %s", cfg.pidfile, strerror(errno));
 	rc = run(&cfg);

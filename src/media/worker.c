@@ -18,6 +18,7 @@
 #include "media/fastpath_sync.h"
 #include "media/proc/record.h"
 #include "media/relay.h"
+#include "media/wqueue.h"
 
 #define MAX_EVENTS 64
 /* How often statistics are published for the control thread. */
@@ -258,19 +259,27 @@ finish_batch(struct worker *w)
 	}
 }
 
-static void
-handle_messages(struct worker *w)
+/*
+ * Handle up to max queued messages (0: all). Returns true when some are
+ * left: the doorbell is then rung again, so the next epoll_wait() returns
+ * at once with them and with whatever packets arrived meanwhile.
+ */
+static bool
+handle_messages(struct worker *w, unsigned max)
 {
 	struct wmsg *m, *next;
 	struct leg *leg;
-	uint64_t n;
+	uint64_t n, one = 1;
+	bool left;
 
 	if (read(w->evfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_err("worker %u: doorbell read: %s", w->id, strerror(errno));
 	pthread_mutex_lock(&w->lock);
-	m = w->qhead;
-	w->qhead = w->qtail = NULL;
+	m = wqueue_take(&w->qhead, &w->qtail, max, &left);
 	pthread_mutex_unlock(&w->lock);
+	/* Posters ring only an empty queue: the rest needs our own ring. */
+	if (left && write(w->evfd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_err("worker %u: doorbell: %s", w->id, strerror(errno));
 
 	for (; m != NULL; m = next) {
 		next = m->next;
@@ -326,6 +335,7 @@ handle_messages(struct worker *w)
 			fastpath_sync_media(w, m->media, false, now_ms());
 		free(m);
 	}
+	return left;
 }
 
 /* Sleep until the next publication, or the next jitter-buffer release. */
@@ -352,6 +362,7 @@ worker_main(void *arg)
 	cpu_set_t set;
 	uint64_t next_publish;
 	int n, i;
+	bool backlog;
 
 	if (w->cpu >= 0) {
 		CPU_ZERO(&set);
@@ -374,10 +385,11 @@ worker_main(void *arg)
 			log_err("worker %u: epoll_wait: %s", w->id, strerror(errno));
 			break;
 		}
+		backlog = false;
 		for (i = 0; i < n; i++) {
 			s = ev[i].data.ptr;
 			if (s == NULL)
-				handle_messages(w);
+				backlog = handle_messages(w, WMSG_SLICE);
 			else if (!s->leg->media->retired)
 				relay_stream_ready(w, rb, s);
 		}
@@ -387,6 +399,14 @@ worker_main(void *arg)
 			publish_all(w);
 			next_publish = now_ms() + PUBLISH_MS;
 		}
+		/*
+		 * More messages wait, so this thread would run on at once. A
+		 * thread sharing the core at the same real-time priority (the
+		 * control thread when the relay is pinned to one core under
+		 * SCHED_RR) would wait for the whole backlog: let it run first.
+		 */
+		if (backlog)
+			sched_yield();
 	}
 	relay_buffers_free(rb);
 	relay_hold_pool_free(w->hold_pool);
@@ -432,7 +452,7 @@ worker_stop(struct worker *w)
 		log_warn("worker %u: doorbell: %s", w->id, strerror(errno));
 	pthread_join(w->thread, NULL);
 	/* Messages still queued: apply the ones that free memory. */
-	handle_messages(w);
+	(void)handle_messages(w, 0);
 	while (w->owned)
 		retire_media(w, w->owned);
 	finish_batch(w);

@@ -72,3 +72,25 @@ def test_drops_privileges_to_nobody(rtproam):
     # Still works unprivileged: new calls bind their ports.
     parse_port_reply(d.ctl("U as-nobody@test 127.0.0.2 4000 ft;1"))
     assert "running as nobody" in d.log.read_text()
+
+
+def _fd_table_slots(pid):
+    """FDSize in /proc/PID/status: the slots of the process's descriptor table."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("FDSize:"):
+                return int(line.split()[1])
+    raise AssertionError("no FDSize in /proc/%d/status" % pid)
+
+
+def test_descriptor_table_is_sized_for_the_port_range_at_start(rtproam):
+    # A table that grows under load makes the control thread wait for an
+    # RCU grace period (the kernel's expand_files in a threaded process):
+    # sized at start-up, the port range's sockets never grow it.
+    nports = 3000
+    d = rtproam(nports=nports)
+    slots = _fd_table_slots(d.pid)
+    assert slots >= nports + 64
+    # Sized to the range (the kernel rounds up to a power of two), not to
+    # the descriptor limit, which may be a million.
+    assert slots <= 2 * (nports + 64)
