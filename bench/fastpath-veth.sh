@@ -7,6 +7,7 @@
 #
 #   bench/fastpath-veth.sh                 500 and 1000 calls, 3 rounds
 #   bench/fastpath-veth.sh -n 500 -r 1 -t 5 --rps
+#   bench/fastpath-veth.sh -n 500 -r 3 --rps --split --relays "tc-min rtproam-ebpf"
 #
 # On loopback an in-kernel redirect charges its cost to the sender, so the
 # relay's own CPU means nothing for the fast path. Here the generator
@@ -19,6 +20,12 @@
 # commands). Without --rps the veth receive work runs on the sending CPU,
 # as on loopback; --rps moves each side's receive to the other CPU
 # (rps_cpus), which makes every packet pay an inter-processor wake-up.
+#
+# The busy time is the whole machine's, so other processes' work in the
+# window is charged to the relay measured: rtpbench reports their user
+# time (other_user_ms) and a round over OTHER_MAX_MS is left out. --split
+# also prints, per run, each CPU's time, softirqs, IPIs and the tc
+# program's run time per forwarded packet.
 #
 # Relays alternate within a round (relay_order). Root only; the
 # namespaces are removed on exit. Prints figures; never fails on a timing.
