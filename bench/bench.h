@@ -264,6 +264,41 @@ core_busy_s(int cpu)
 	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)hz;
 }
 
+/*
+ * User time (user + nice) of every core together, seconds: with the
+ * user time of the processes a benchmark knows, what the others ran.
+ */
+static inline double
+machine_user_s(void)
+{
+	char buf[256];
+	unsigned long long user, nice;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (hz <= 0 || read_small("/proc/stat", buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "cpu %llu %llu", &user, &nice) != 2)
+		return -1;
+	return (double)(user + nice) / (double)hz;
+}
+
+/* utime of a process, all its threads, in seconds (as proc_cpu_s()). */
+static inline double
+proc_user_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || read_small(path, buf, sizeof(buf)) < 0 || hz <= 0)
+		return -1;
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu",
+	    &ut) != 1)
+		return -1;
+	return (double)ut / (double)hz;
+}
+
 /* The PID of ksoftirqd/<cpu>, or 0. Bounded by the number of processes. */
 static inline pid_t
 find_ksoftirqd(int cpu)

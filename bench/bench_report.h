@@ -31,6 +31,7 @@ struct result {
 	double	 softirqd_ms;		/* ksoftirqd of the relay core */
 	double	 relay_wait_ms;		/* relay runnable, waiting for its core */
 	double	 gen_wait_ms;		/* the same for the generator */
+	double	 other_user_ms;		/* user time of every other process */
 	double	 rss_idle_kb, rss_setup_kb, rss_run_kb, rss_end_kb;
 	double	 rss_call_kb;		/* (run - idle) / calls */
 	double	 setup_cps, teardown_cps;	/* control commands per second */
@@ -83,6 +84,7 @@ static const struct field fields[] = {
 	F(gen_pct, "gen%", 5, 1),
 	F(gen_late_pct, NULL, 0, 0),
 	F(gen_wait_ms, "gwait_ms", 8, 1),
+	F(other_user_ms, NULL, 0, 0),
 	F(sat_calls, NULL, 0, 0),
 	F(sat_pps, NULL, 0, 0),
 };
