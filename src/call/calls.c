@@ -71,6 +71,14 @@ call_fold_fastpath(struct call_ctx *ctx, const struct call *c)
 			(void)workers_flush(&ctx->workers[i], 1, 100);
 }
 
+void
+call_delete_settle(struct call_ctx *ctx)
+{
+	/* The queues are FIFO: a flush answered means the detaches ran. */
+	if (ctx->fastpath != NULL && ctx->workers != NULL && ctx->nworkers > 0)
+		(void)workers_flush(ctx->workers, ctx->nworkers, 100);
+}
+
 /* ---- time to live ---- */
 
 static uint64_t

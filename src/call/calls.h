@@ -115,6 +115,13 @@ void	call_fastpath_totals(struct call_ctx *ctx, uint64_t *streams, uint64_t *pkt
  * Nothing without the fast path.
  */
 void	call_fold_fastpath(struct call_ctx *ctx, const struct call *c);
+/*
+ * After a delete command's detaches, before its reply: with the fast path on,
+ * wait (bounded) until the workers have taken the deleted legs' entries out
+ * of the kernel, so that nothing is forwarded for a call the proxy was told
+ * is gone. Without the fast path it returns at once.
+ */
+void	call_delete_settle(struct call_ctx *ctx);
 
 /*
  * One side of an offer/answer: the address one party gave for one media

@@ -327,6 +327,8 @@ ng_delete(struct call_ctx *ctx, const struct ng_request *req, struct ng_reply *o
 	if (delay > 0)
 		call_changed(ctx, c);
 	call_end_if_empty(ctx, c);
+	if (delay == 0)
+		call_delete_settle(ctx);
 	return NG_STATUS_OK;
 }
 

@@ -180,6 +180,7 @@ do_delete(struct call_ctx *ctx, const struct ctl_cmd *cmd, char *reply, size_t l
 		return reply_fmt(reply, len, "E%d\n", E_NO_SESSION);
 	ctx->calls_deleted++;
 	call_end_if_empty(ctx, c);
+	call_delete_settle(ctx);
 	return reply_fmt(reply, len, "0\n");
 }
 
