@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "media/proc/record.h"
+#include "inet_sum.h"
 
 #define T0		1700000000123456ull	/* 2023-11-14, in microseconds */
 #define MAXPAY		3000
@@ -176,24 +177,6 @@ wait_closed(struct recorder *r, uint64_t nfiles, struct record_stats *st)
 	    (unsigned long long)st->files_open);
 }
 
-static uint32_t
-sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (; n > 1; p += 2, n -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (n > 0)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static unsigned
-get16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
 /* The IPv6 form of an address as the recorder writes it. */
 static void
 v6_bytes(const struct addr *a, uint8_t out[16])
@@ -226,33 +209,33 @@ check_packet(const struct gen *g, unsigned i, const struct pcap_pkthdr *h,
 		hl = 28;
 		assert_int_equal(h->caplen, hl + len);
 		assert_int_equal(pkt[0], 0x45);
-		assert_int_equal(get16(pkt + 2), hl + len);
+		assert_int_equal(be16(pkt + 2), hl + len);
 		assert_int_equal(pkt[8], 64);
 		assert_int_equal(pkt[9], 17);
 		assert_int_equal(sum16(0, pkt, 20), 0xffff);	/* checksum */
 		assert_memory_equal(pkt + 12, &src->u.sin.sin_addr, 4);
 		assert_memory_equal(pkt + 16, &dst->u.sin.sin_addr, 4);
 		udp = pkt + 20;
-		assert_int_equal(get16(udp + 6), 0);
+		assert_int_equal(be16(udp + 6), 0);
 	} else {
 		hl = 48;
 		assert_int_equal(h->caplen, hl + len);
 		assert_int_equal(pkt[0] >> 4, 6);
-		assert_int_equal(get16(pkt + 4), 8 + len);
+		assert_int_equal(be16(pkt + 4), 8 + len);
 		assert_int_equal(pkt[6], 17);
 		v6_bytes(src, a6);
 		assert_memory_equal(pkt + 8, a6, 16);
 		v6_bytes(dst, a6);
 		assert_memory_equal(pkt + 24, a6, 16);
 		udp = pkt + 40;
-		assert_int_not_equal(get16(udp + 6), 0);
+		assert_int_not_equal(be16(udp + 6), 0);
 		/* Pseudo-header + UDP header + payload sum to all ones. */
 		assert_int_equal(sum16(sum16((uint32_t)(8 + len + 17), pkt + 8, 32),
 		    udp, 8 + len), 0xffff);
 	}
-	assert_int_equal(get16(udp), addr_port(src));
-	assert_int_equal(get16(udp + 2), addr_port(dst));
-	assert_int_equal(get16(udp + 4), 8 + len);
+	assert_int_equal(be16(udp), addr_port(src));
+	assert_int_equal(be16(udp + 2), addr_port(dst));
+	assert_int_equal(be16(udp + 4), 8 + len);
 	assert_memory_equal(pkt + hl, want, len);
 }
 

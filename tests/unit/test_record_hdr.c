@@ -15,25 +15,7 @@
 #include <cmocka.h>
 
 #include "media/proc/record_hdr.h"
-
-/* Ones' complement sum, folded: 0xffff over a block with a valid checksum. */
-static uint32_t
-sum16(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (; n > 1; p += 2, n -= 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (n > 0)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
-static unsigned
-be16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
+#include "inet_sum.h"
 
 struct hdr_case {
 	const char	*src, *dst;
