@@ -42,7 +42,6 @@ fastpath_built_in(void)
 	return true;
 }
 
-/* libbpf's own messages would go to stderr unasked; the caller logs ours. */
 static int
 quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -52,13 +51,34 @@ quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
+void
+fastpath_libbpf_quiet(void)
+{
+	libbpf_set_print(quiet_libbpf);
+}
+
+int
+fastpath_tcx_attach(int prog_fd, unsigned ifindex, const char *ifname,
+    char *err, size_t errlen)
+{
+	int link = bpf_link_create(prog_fd, (int)ifindex,
+	    (enum bpf_attach_type)FP_BPF_TCX_INGRESS, NULL);
+
+	if (link < 0) {
+		snprintf(err, errlen, "cannot attach to %s (tcx needs kernel 6.6+): %s",
+		    ifname, strerror(-link));
+		return -1;
+	}
+	return link;
+}
+
 struct fastpath *
 fastpath_load(char *err, size_t errlen)
 {
 	struct fastpath *fp;
 	int rc;
 
-	libbpf_set_print(quiet_libbpf);
+	fastpath_libbpf_quiet();
 	if ((fp = calloc(1, sizeof(*fp))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -119,13 +139,10 @@ attach(struct fastpath *fp, const char *ifname, char *err, size_t errlen)
 		snprintf(err, errlen, "more than %d interfaces", FP_MAX_LINKS);
 		return -1;
 	}
-	link = bpf_link_create(bpf_program__fd(fp->skel->progs.rtproam_fastpath),
-	    (int)ifindex, (enum bpf_attach_type)FP_BPF_TCX_INGRESS, NULL);
-	if (link < 0) {
-		snprintf(err, errlen, "cannot attach to %s (tcx needs kernel 6.6+): %s",
-		    ifname, strerror(-link));
+	link = fastpath_tcx_attach(bpf_program__fd(fp->skel->progs.rtproam_fastpath),
+	    ifindex, ifname, err, errlen);
+	if (link < 0)
 		return -1;
-	}
 	fp->links[fp->nlinks] = link;
 	fp->ifindex[fp->nlinks++] = ifindex;
 	return 0;
@@ -207,6 +224,22 @@ fastpath_take(struct fastpath *fp, const struct fp_key *key, struct fp_entry *e)
 }
 
 #else /* !RTPROAM_HAVE_EBPF */
+
+void
+fastpath_libbpf_quiet(void)
+{
+}
+
+int
+fastpath_tcx_attach(int prog_fd, unsigned ifindex, const char *ifname,
+    char *err, size_t errlen)
+{
+	(void)prog_fd;
+	(void)ifindex;
+	snprintf(err, errlen, "cannot attach to %s: the eBPF fast path is not built in",
+	    ifname);
+	return -1;
+}
 
 bool
 fastpath_built_in(void)

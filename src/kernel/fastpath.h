@@ -52,6 +52,18 @@ int	 fastpath_take(struct fastpath *fp, const struct fp_key *key,
 	    struct fp_entry *e);
 
 /*
+ * Shared with the benchmark's minimal tc forwarder (bench/fwd_tc.c), so
+ * both programs are loaded and attached the same way. quiet: libbpf's own
+ * messages would go to stderr unasked (the callers log theirs). attach: a
+ * loaded tc program at ingress of ifindex through a tcx link, which the
+ * kernel drops with the process; the link's descriptor, or -1 with a
+ * sentence in err.
+ */
+void	 fastpath_libbpf_quiet(void);
+int	 fastpath_tcx_attach(int prog_fd, unsigned ifindex, const char *ifname,
+	    char *err, size_t errlen);
+
+/*
  * The interface the kernel routes to dst through (rtnetlink), 0 when
  * unknown. Not per packet: once per destination change.
  */
